@@ -1,0 +1,89 @@
+/*
+ * libmesoscreen - batch screening: many JSON records in one call.
+ *
+ * The batch owns one record, one result and its output arrays, and reuses
+ * them: once grown, screening a batch allocates nothing per record beyond
+ * what the JSON parser needs. A record that is invalid is reported for its
+ * line, and the others are screened.
+ *
+ * Life cycle: msc_batch_new() -> msc_batch_screen_lines() any number of
+ * times (each call replaces the previous output) -> read the output ->
+ * msc_batch_free(). The batch must not outlive its rule set.
+ *
+ * Thread-safety: a batch belongs to one thread at a time; give each thread
+ * its own batch over one shared rule set. The call holds no lock and
+ * touches no global state, so bindings release the GIL around it.
+ */
+#ifndef MESOSCREEN_BATCH_H
+#define MESOSCREEN_BATCH_H
+
+#include "common.h"
+#include "rules.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A batch screener. Opaque. */
+typedef struct msc_batch msc_batch;
+
+/** Flags for msc_batch_new(). */
+enum {
+	/** Records are flat objects keyed by bare field names
+	 *  ({"pregnant": true, "area": "face", ...}: a pandas row); a section
+	 *  counts as present when one of its fields is not null. */
+	MSC_BATCH_FLAT = 1u << 0,
+	/** Keep each record's full result JSON (msc_batch_result_json()). */
+	MSC_BATCH_KEEP_JSON = 1u << 1
+};
+
+/**
+ * Creates a batch screener.
+ * @param out owned by the caller (msc_batch_free()).
+ * @param flags MSC_BATCH_* flags, or 0.
+ * @return MSC_OK, MSC_EINVAL (rules NULL, unknown flag), MSC_ENOMEM.
+ */
+MSC_EXTERN(int) msc_batch_new(msc_batch **out, const msc_rules *rules, unsigned flags);
+
+/** Frees a batch. NULL is a no-op. */
+MSC_EXTERN(void) msc_batch_free(msc_batch *batch);
+
+/**
+ * Screens JSON Lines: every line is one record (a final line without a
+ * newline counts; blank lines are records that fail, so that output index
+ * i is always line i + 1). Replaces the previous output.
+ * @return MSC_OK even if some records were rejected (see
+ *         msc_batch_status()); MSC_EINVAL, MSC_ENOMEM (the output is then empty).
+ */
+MSC_EXTERN(int) msc_batch_screen_lines(msc_batch *batch, const char *jsonl, size_t length);
+
+/** Number of records in the last call's output. */
+MSC_EXTERN(size_t) msc_batch_count(const msc_batch *batch);
+
+/** MSC_OK, or the error code that rejected record `index`. MSC_EINVAL if out of range. */
+MSC_EXTERN(int) msc_batch_status(const msc_batch *batch, size_t index);
+
+/** The verdict of record `index` (MSC_INCOMPLETE for a rejected record or out of range). */
+MSC_EXTERN(msc_verdict) msc_batch_verdict(const msc_batch *batch, size_t index);
+
+/**
+ * The ids of the rules that fired for record `index`, comma-separated in
+ * table order ("CI.PREGNANCY,PR.DEPTH"), "" if none. Owned by the batch,
+ * valid until the next call. NULL if out of range.
+ */
+MSC_EXTERN(const char *) msc_batch_fired(const msc_batch *batch, size_t index);
+
+/** The error message of a rejected record (naming the field), or NULL. Owned by the batch. */
+MSC_EXTERN(const char *) msc_batch_error(const msc_batch *batch, size_t index);
+
+/**
+ * The full result JSON of record `index`, with MSC_BATCH_KEEP_JSON; NULL
+ * otherwise or for a rejected record. Owned by the batch.
+ */
+MSC_EXTERN(const char *) msc_batch_result_json(const msc_batch *batch, size_t index);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * libmesoscreen - the intake record: a patient and a planned treatment.
+ *
+ * Fields are named by their path in the intake record ("patient.pregnant",
+ * "plan.area"); the bare name ("pregnant", "area") is accepted too, since
+ * patient and plan fields never share a name. Which fields exist is decided
+ * by the rule set the record is made for (a clinic's rule file may declare
+ * more facts).
+ *
+ * Every field starts unknown. Unknown is never read as no. A list that was
+ * never set is unknown; a list set to zero entries means "none".
+ *
+ * Each setter checks its input and either applies it whole or changes
+ * nothing and returns an error naming the field.
+ *
+ * Life cycle: msc_record_new() -> setters or msc_record_from_json() ->
+ * msc_screen() any number of times -> msc_record_clear() to reuse ->
+ * msc_record_free(). The record must not outlive its rule set.
+ *
+ * Thread-safety: a record belongs to one thread at a time; several threads
+ * may screen different records against one rule set concurrently.
+ */
+#ifndef MESOSCREEN_RECORD_H
+#define MESOSCREEN_RECORD_H
+
+#include "common.h"
+#include "rules.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** An intake record. Opaque. */
+typedef struct msc_record msc_record;
+
+/**
+ * Creates an empty record (every fact unknown) for a rule set.
+ * @param out receives the record, owned by the caller (msc_record_free()).
+ * @return MSC_OK, MSC_EINVAL (rules NULL), MSC_ENOMEM.
+ */
+MSC_EXTERN(int) msc_record_new(msc_record **out, const msc_rules *rules);
+
+/** Frees a record. NULL is a no-op. */
+MSC_EXTERN(void) msc_record_free(msc_record *record);
+
+/** Makes every fact unknown again, keeping the memory for reuse. NULL is a no-op. */
+MSC_EXTERN(void) msc_record_clear(msc_record *record);
+
+/**
+ * Says that a section ("patient" or "plan") is present, even if empty: a
+ * present plan's switches take their defaults (numbing_cream no, technique
+ * needle, no depth check), while an absent plan is unknown throughout.
+ * Setting any field of a section marks it present too.
+ * @return MSC_OK, MSC_EFIELD (no such section), MSC_EINVAL.
+ */
+MSC_EXTERN(int) msc_record_set_present(msc_record *record, const char *section);
+
+/**
+ * Sets a yes/no fact. MSC_UNKNOWN makes it unknown (as msc_record_unset()).
+ * @return MSC_OK, MSC_EFIELD (unknown field, or not a yes/no fact), MSC_EINVAL.
+ */
+MSC_EXTERN(int) msc_record_set_answer(msc_record *record, const char *field, msc_answer value);
+
+/**
+ * Sets a number fact (months, millimetres, a clinic's age...).
+ * @return MSC_OK, MSC_EFIELD (unknown field, not a number fact, value out of
+ *         the fact's range or not finite), MSC_EINVAL.
+ */
+MSC_EXTERN(int) msc_record_set_number(msc_record *record, const char *field, double value);
+
+/**
+ * Sets a fact from a word: an enum value ("scalp"), "yes"/"no"/"unknown"
+ * for a yes/no fact, "never" for a number fact that accepts it, or a number
+ * written as text. The word is matched exactly (lowercase).
+ * @return MSC_OK, MSC_EFIELD (bad word, naming the accepted ones),
+ *         MSC_ELIMIT (longer than MSC_MAX_TEXT), MSC_EINVAL.
+ */
+MSC_EXTERN(int) msc_record_set_word(msc_record *record, const char *field, const char *word);
+
+/**
+ * Sets a list fact (medications, allergies, ingredients, conditions) to
+ * `count` entries; count 0 means "none" (items may then be NULL). Names are
+ * normalised and looked up once, here; names the lexicon does not know are
+ * kept and reported as unrecognised.
+ * @return MSC_OK, MSC_EFIELD (not a list fact, an entry NULL or not valid
+ *         UTF-8, a condition that is not an ICD-10 code), MSC_ELIMIT (more
+ *         than MSC_MAX_LIST entries or an entry longer than MSC_MAX_TEXT),
+ *         MSC_EINVAL, MSC_ENOMEM.
+ */
+MSC_EXTERN(int) msc_record_set_list(msc_record *record, const char *field,
+				    const char *const *items, size_t count);
+
+/**
+ * Makes a fact unknown again, as if absent: JSON null means the same. The
+ * section counts as present, so a plan switch takes its default.
+ * @return MSC_OK, MSC_EFIELD (unknown field), MSC_EINVAL.
+ */
+MSC_EXTERN(int) msc_record_unset(msc_record *record, const char *field);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

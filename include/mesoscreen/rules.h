@@ -1,0 +1,146 @@
+/*
+ * libmesoscreen - rule sets: compile once, screen many (YARA's shape).
+ *
+ * Life cycle of a rule set:
+ *   1. msc_rules_builtin() gives the documented rule table, no file needed;
+ *      or msc_compiler_new() + msc_compiler_add_*() + msc_compiler_get_rules()
+ *      compile rule text (the built-in table is always compiled in first).
+ *   2. Any number of threads screen against the same msc_rules at once: a
+ *      compiled rule set is immutable and holds no mutable state.
+ *   3. msc_rules_free() once no record or result made with it is in use.
+ */
+#ifndef MESOSCREEN_RULES_H
+#define MESOSCREEN_RULES_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A compiled, immutable rule set. Opaque. */
+typedef struct msc_rules msc_rules;
+
+/** Compiles rule text into a rule set. Opaque; one thread at a time. */
+typedef struct msc_compiler msc_compiler;
+
+/** What a rule-table entry is. */
+typedef enum msc_rule_kind {
+	MSC_RULE = 0,        /**< a contraindication or precaution: it changes the verdict */
+	MSC_INSTRUCTION = 1  /**< pre-care or aftercare: it never changes the verdict */
+} msc_rule_kind;
+
+/** When an instruction applies. */
+typedef enum msc_phase {
+	MSC_BEFORE = 0,
+	MSC_AFTER = 1
+} msc_phase;
+
+/**
+ * One entry of a compiled rule table, as a clinician reads it.
+ *
+ * Ownership: every pointer is owned by the rule set and valid until
+ * msc_rules_free().
+ */
+typedef struct msc_rule_info {
+	const char *id;            /**< "CI.PREGNANCY" */
+	msc_rule_kind kind;
+	msc_verdict severity;      /**< for MSC_RULE: CAUTION, DEFER or CONTRAINDICATED */
+	msc_phase phase;           /**< for MSC_INSTRUCTION */
+	const char *condition;     /**< the condition as written in the table ("always" if none) */
+	const char *message;       /**< the message or, for an instruction, its text */
+	const char *const *sources;/**< titles of the cited source documents */
+	size_t source_count;
+	const char *origin;        /**< name of the rule text that defined it ("builtin") */
+} msc_rule_info;
+
+/**
+ * One fact the intake record can carry (a question's subject).
+ * Ownership: owned by the rule set.
+ */
+typedef struct msc_fact_info {
+	const char *path;      /**< "patient.pregnant" */
+	const char *type;      /**< "yesno", "number", "enum", "medications", "allergies", "ingredients", "codes" */
+	const char *question;  /**< the question that settles it when unknown */
+	const char *const *values; /**< for "enum": the accepted words */
+	size_t value_count;
+} msc_fact_info;
+
+/**
+ * Compiles the built-in rule table (the documented rules of requirements.md).
+ *
+ * @param out receives a new rule set, owned by the caller (msc_rules_free()).
+ * @return MSC_OK or MSC_ENOMEM.
+ * Thread-safety: may be called from any thread; each call returns a new set.
+ */
+MSC_EXTERN(int) msc_rules_builtin(msc_rules **out);
+
+/** Frees a rule set. NULL is a no-op. No record or result made with it may be used afterwards. */
+MSC_EXTERN(void) msc_rules_free(msc_rules *rules);
+
+/** The rule set's name ("builtin", or the names of the texts compiled into it). Owned by the set. */
+MSC_EXTERN(const char *) msc_rules_name(const msc_rules *rules);
+
+/** The rule set's version (the built-in table's version, plus the files' hashes). Owned by the set. */
+MSC_EXTERN(const char *) msc_rules_version(const msc_rules *rules);
+
+/** Number of entries (rules and instructions), in table order. 0 for NULL. */
+MSC_EXTERN(size_t) msc_rules_count(const msc_rules *rules);
+
+/** Entry `index` (0-based) or NULL when out of range. Owned by the set. */
+MSC_EXTERN(const msc_rule_info *) msc_rules_get(const msc_rules *rules, size_t index);
+
+/** The entry with this id, or NULL. Owned by the set. */
+MSC_EXTERN(const msc_rule_info *) msc_rules_find(const msc_rules *rules, const char *id);
+
+/** Number of facts a record may carry. 0 for NULL. */
+MSC_EXTERN(size_t) msc_rules_fact_count(const msc_rules *rules);
+
+/** Fact `index` or NULL when out of range. Owned by the set. */
+MSC_EXTERN(const msc_fact_info *) msc_rules_fact(const msc_rules *rules, size_t index);
+
+/**
+ * Starts a compiler. The built-in table is compiled in first, so added
+ * texts extend the documented rules.
+ *
+ * @param out receives the compiler, owned by the caller (msc_compiler_free()).
+ * @return MSC_OK or MSC_ENOMEM.
+ */
+MSC_EXTERN(int) msc_compiler_new(msc_compiler **out);
+
+/**
+ * Adds rule text. `name` names it in error messages and in provenance.
+ * Every error of the text is collected (see msc_compiler_error()).
+ *
+ * @return MSC_OK, MSC_ERULES if the text has errors, MSC_ELIMIT if it is
+ *         too large, MSC_EINVAL, MSC_ENOMEM.
+ */
+MSC_EXTERN(int) msc_compiler_add_text(msc_compiler *compiler, const char *name,
+				      const char *text, size_t length);
+
+/** Reads and adds a rule file. MSC_EIO if it cannot be read; otherwise as msc_compiler_add_text(). */
+MSC_EXTERN(int) msc_compiler_add_file(msc_compiler *compiler, const char *path);
+
+/** Number of errors collected so far. */
+MSC_EXTERN(size_t) msc_compiler_error_count(const msc_compiler *compiler);
+
+/** Error `index` as "name:line:column: message", or NULL. Owned by the compiler. */
+MSC_EXTERN(const char *) msc_compiler_error(const msc_compiler *compiler, size_t index);
+
+/**
+ * Finishes compiling. Refused (MSC_ERULES) if any error was collected:
+ * never a partial rule set. The compiler can be freed afterwards; the rule
+ * set does not depend on it.
+ *
+ * @param out receives the rule set, owned by the caller.
+ */
+MSC_EXTERN(int) msc_compiler_get_rules(msc_compiler *compiler, msc_rules **out);
+
+/** Frees a compiler. NULL is a no-op. */
+MSC_EXTERN(void) msc_compiler_free(msc_compiler *compiler);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * Batch screening of JSON Lines: one record and one result reused for
+ * every line; the output lives in arrays and one text buffer that grow
+ * once and are then reused.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct batch_row {
+	int status;
+	msc_verdict verdict;
+	size_t fired;     /* offsets into text */
+	size_t error;     /* (size_t)-1: none */
+	size_t json;      /* (size_t)-1: none */
+} batch_row;
+
+#define NO_TEXT ((size_t)-1)
+
+struct msc_batch {
+	const msc_rules *rules;
+	unsigned flags;
+	msc_record *record;
+	msc_result *result;
+	batch_row *rows;
+	size_t count, cap;
+	msc_buf text;
+};
+
+MSC_EXTERN(int) msc_batch_new(msc_batch **out, const msc_rules *rules, unsigned flags)
+{
+	msc_batch *b;
+	int rc;
+
+	if (!out)
+		return msc__fail(MSC_EINVAL, "out is NULL");
+	*out = NULL;
+	if (!rules)
+		return msc__fail(MSC_EINVAL, "rules is NULL");
+	if (flags & ~(unsigned)(MSC_BATCH_FLAT | MSC_BATCH_KEEP_JSON))
+		return msc__fail(MSC_EINVAL, "unknown batch flag 0x%x", flags);
+	b = msc__calloc(1, sizeof(*b));
+	if (!b)
+		return msc__fail(MSC_ENOMEM, "out of memory");
+	b->rules = rules;
+	b->flags = flags;
+	if ((rc = msc_record_new(&b->record, rules)) != MSC_OK ||
+	    (rc = msc_result_new(&b->result)) != MSC_OK) {
+		msc_batch_free(b);
+		return rc;
+	}
+	*out = b;
+	return MSC_OK;
+}
+
+MSC_EXTERN(void) msc_batch_free(msc_batch *b)
+{
+	if (!b)
+		return;
+	msc_record_free(b->record);
+	msc_result_free(b->result);
+	msc__free(b->rows);
+	msc_buf_free(&b->text);
+	msc__free(b);
+}
+
+static int screen_line(msc_batch *b, batch_row *row, const char *line, size_t n)
+{
+	size_t i;
+	int rc;
+
+	row->error = row->json = NO_TEXT;
+	row->verdict = MSC_INCOMPLETE;
+	row->fired = b->text.len;
+	if (n == 0)
+		rc = msc__fail(MSC_EPARSE, "empty line: no record");
+	else
+		rc = msc__record_from_json(b->record, line, n, b->flags & MSC_BATCH_FLAT);
+	if (rc == MSC_OK)
+		rc = msc_screen(b->result, b->rules, b->record);
+	if (rc == MSC_ENOMEM)
+		return rc;
+	row->status = rc;
+	if (rc) {
+		if (msc_buf_append(&b->text, "", 1))
+			return MSC_ENOMEM;
+		row->error = b->text.len;
+		return msc_buf_puts(&b->text, msc_error_message()) || msc_buf_append(&b->text, "", 1)
+			       ? MSC_ENOMEM : MSC_OK;
+	}
+	row->verdict = msc_result_verdict(b->result);
+	for (i = 0; i < msc_result_finding_count(b->result); i++) {
+		const msc_finding *f = msc_result_finding(b->result, i);
+		if ((i && msc_buf_append(&b->text, ",", 1)) || msc_buf_puts(&b->text, f->rule))
+			return MSC_ENOMEM;
+	}
+	if (msc_buf_append(&b->text, "", 1))
+		return MSC_ENOMEM;
+	if (b->flags & MSC_BATCH_KEEP_JSON) {
+		char *json;
+		size_t len;
+		if (msc_result_to_json(&json, &len, b->result))
+			return MSC_ENOMEM;
+		row->json = b->text.len;
+		rc = msc_buf_append(&b->text, json, len + 1);
+		msc__free(json);
+		if (rc)
+			return MSC_ENOMEM;
+	}
+	return MSC_OK;
+}
+
+MSC_EXTERN(int) msc_batch_screen_lines(msc_batch *b, const char *jsonl, size_t len)
+{
+	size_t pos = 0;
+
+	if (!b || (!jsonl && len))
+		return msc__fail(MSC_EINVAL, "batch or jsonl is NULL");
+	b->count = 0;
+	b->text.len = 0;
+	while (pos < len) {
+		const char *line = jsonl + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - line) : len - pos;
+		void *arr = b->rows;
+		pos += n + (nl ? 1 : 0);
+		if (n && line[n - 1] == '\r')
+			n--;
+		if (msc__grow(&arr, &b->cap, b->count + 1, sizeof(batch_row)))
+			goto oom;
+		b->rows = arr;
+		if (screen_line(b, &b->rows[b->count], line, n))
+			goto oom;
+		b->count++;
+	}
+	msc__clear_error();
+	return MSC_OK;
+oom:
+	b->count = 0;
+	b->text.len = 0;
+	return msc__fail(MSC_ENOMEM, "out of memory while screening a batch");
+}
+
+MSC_EXTERN(size_t) msc_batch_count(const msc_batch *b)
+{
+	return b ? b->count : 0;
+}
+
+MSC_EXTERN(int) msc_batch_status(const msc_batch *b, size_t i)
+{
+	return b && i < b->count ? b->rows[i].status : MSC_EINVAL;
+}
+
+MSC_EXTERN(msc_verdict) msc_batch_verdict(const msc_batch *b, size_t i)
+{
+	return b && i < b->count ? b->rows[i].verdict : MSC_INCOMPLETE;
+}
+
+MSC_EXTERN(const char *) msc_batch_fired(const msc_batch *b, size_t i)
+{
+	return b && i < b->count ? b->text.data + b->rows[i].fired : NULL;
+}
+
+MSC_EXTERN(const char *) msc_batch_error(const msc_batch *b, size_t i)
+{
+	return b && i < b->count && b->rows[i].error != NO_TEXT ? b->text.data + b->rows[i].error : NULL;
+}
+
+MSC_EXTERN(const char *) msc_batch_result_json(const msc_batch *b, size_t i)
+{
+	return b && i < b->count && b->rows[i].json != NO_TEXT ? b->text.data + b->rows[i].json : NULL;
+}

@@ -1,0 +1,284 @@
+/*
+ * libmesoscreen internals, shared by the library's modules. Not installed.
+ *
+ * The modules:
+ *   alloc.c, error.c, buf.c      memory, the thread-local last error, buffers
+ *   lexicons/lexicon.c           name normalisation and look-up (data: *.tsv)
+ *   rules/compiler.c             the rule language: parse and compile
+ *   rules/ruleset.c              the compiled, immutable rule set
+ *   record.c                     the intake record (facts, normalised once)
+ *   screen.c                     evaluation of the rule table (tri-state)
+ *   result.c                     the caller-owned result
+ *   json/record_json.c           JSON intake record in (jansson)
+ *   json/result_json.c           result, rule table, questionnaire out
+ */
+#ifndef MSC_INTERNAL_H
+#define MSC_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "mesoscreen/mesoscreen.h"
+
+#if defined(__GNUC__)
+#define MSC_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define MSC_PRINTF(f, a)
+#endif
+
+/* ---------------------------------------------------------------- memory */
+
+void *msc__malloc(size_t size);
+void *msc__calloc(size_t count, size_t size);
+void *msc__realloc(void *ptr, size_t size);
+void msc__free(void *ptr);
+char *msc__strndup(const char *s, size_t n);
+/* Grows *array (of elements of `size` bytes) to hold at least `need`. */
+int msc__grow(void **array, size_t *cap, size_t need, size_t size);
+
+/* ---------------------------------------------------------------- errors */
+
+/* Records the last error of this thread and returns `code`. */
+int msc__fail(int code, const char *fmt, ...) MSC_PRINTF(2, 3);
+void msc__clear_error(void);
+
+/* ---------------------------------------------------------------- buffers */
+
+typedef struct msc_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+} msc_buf;
+
+int msc_buf_append(msc_buf *b, const char *s, size_t n);
+int msc_buf_puts(msc_buf *b, const char *s);
+int msc_buf_printf(msc_buf *b, const char *fmt, ...) MSC_PRINTF(2, 3);
+void msc_buf_free(msc_buf *b);
+
+/* A string arena: everything freed at once. */
+typedef struct msc_arena_chunk msc_arena_chunk;
+typedef struct msc_arena {
+	msc_arena_chunk *head;
+} msc_arena;
+
+void *msc_arena_alloc(msc_arena *a, size_t size);
+char *msc_arena_strndup(msc_arena *a, const char *s, size_t n);
+char *msc_arena_strdup(msc_arena *a, const char *s);
+void msc_arena_free(msc_arena *a);
+
+/* Whether s[0..n) is valid UTF-8. */
+int msc_utf8_valid(const char *s, size_t n);
+
+/* ---------------------------------------------------------------- lexicons */
+
+typedef enum msc_lex_table {
+	MSC_LEX_NONE = -1,
+	MSC_LEX_MEDICATION = 0,
+	MSC_LEX_INGREDIENT = 1,
+	MSC_LEX_ALLERGEN = 2
+} msc_lex_table;
+
+typedef struct msc_lex_entry {
+	const char *name;               /* canonical (generic) name */
+	const char *atc;                /* "B01AC06|N02BA01", or NULL */
+	const unsigned short *expands;  /* ingredients: itself and all it contains, sorted */
+	unsigned short expand_count;
+} msc_lex_entry;
+
+typedef struct msc_lex_key {
+	const char *key;
+	unsigned short entry;
+} msc_lex_key;
+
+typedef struct msc_lex_class_prefix {
+	unsigned short cls;             /* index into msc__lex_class_names */
+	unsigned char include;          /* 1 include, 0 exclude */
+	const char *prefix;
+} msc_lex_class_prefix;
+
+typedef struct msc_lex_code {
+	const char *system;             /* "icd10" or "atc" */
+	const char *prefix;             /* upper case, without dots */
+	const char *fact;               /* "patient.pregnant" */
+} msc_lex_code;
+
+/* Generated from the lexicon TSV files (lexicon_data.c). */
+extern const msc_lex_entry *const msc__lex_tables[3];
+extern const size_t msc__lex_sizes[3];
+extern const msc_lex_key *const msc__lex_keys[3];
+extern const size_t msc__lex_key_counts[3];
+extern const char *const msc__lex_class_names[];
+extern const size_t msc__lex_class_count;
+extern const msc_lex_class_prefix msc__lex_class_prefixes[];
+extern const size_t msc__lex_class_prefix_count;
+extern const msc_lex_code msc__lex_codes[];
+extern const size_t msc__lex_code_count;
+extern const char *const msc__lex_modifiers[]; /* sorted words stripped from names */
+extern const size_t msc__lex_modifier_count;
+
+#define MSC_NORM_MAX (MSC_MAX_TEXT + 1)
+
+/* A name looked up: which table and entry, or MSC_LEX_NONE. */
+typedef struct msc_lex_hit {
+	msc_lex_table table;
+	int entry;
+	unsigned classes;       /* medication classes (bit per class) */
+	char code[16];          /* an ATC code given as the name itself, upper case */
+} msc_lex_hit;
+
+/* Lower-cases, drops punctuation, doses and units into `out` (MSC_NORM_MAX). */
+void msc_lex_normalize(const char *in, size_t n, char *out);
+/* Looks a normalised name up in `table`; for medications also ATC codes. */
+int msc_lex_lookup(msc_lex_table table, const char *norm, const char *raw, msc_lex_hit *hit);
+/* The classes (bit mask) of an ATC code list "B01AC06|N02BA01". */
+unsigned msc_lex_atc_classes(const char *atc);
+/* Index of a class name, or -1. */
+int msc_lex_class_index(const char *name);
+/* Whether an ingredient entry's expansion meets another's. */
+int msc_lex_ingredients_meet(int a, int b);
+/* Canonicalises an ICD-10 code into out[16] (upper case, no dot); 0 if not one. */
+int msc_lex_icd10(const char *s, size_t n, char *out);
+
+/* ---------------------------------------------------------------- rule set */
+
+typedef enum msc_fact_type {
+	MSC_FT_YESNO,
+	MSC_FT_NUMBER,
+	MSC_FT_ENUM,
+	MSC_FT_MEDICATIONS,
+	MSC_FT_ALLERGIES,
+	MSC_FT_INGREDIENTS,
+	MSC_FT_CODES
+} msc_fact_type;
+
+#define MSC_FT_IS_LIST(t) ((t) >= MSC_FT_MEDICATIONS)
+
+/* Value states. */
+enum { MSC_VS_UNKNOWN = 0, MSC_VS_VALUE, MSC_VS_NONE, MSC_VS_NEVER };
+
+#define MSC_MAX_ENUM 64
+
+typedef struct msc_fact {
+	msc_fact_info info;       /* public view */
+	msc_fact_type type;
+	const char *name;         /* bare name, after the section */
+	int section;              /* index into rules->sections */
+	int has_default;
+	int default_state;        /* MSC_VS_* */
+	double default_number;
+	int default_answer;
+	int default_enum;
+	double min, max;
+	int min_exclusive;
+	int accepts_never;
+} msc_fact;
+
+typedef enum msc_node_kind {
+	MSC_N_ALWAYS,
+	MSC_N_AND,
+	MSC_N_OR,
+	MSC_N_NOT,
+	MSC_N_YESNO,      /* fact is yes (or, with want = 0, is no) */
+	MSC_N_COMPARE,    /* number fact op number */
+	MSC_N_ENUM,       /* enum fact in mask (negate for !=) */
+	MSC_N_HAS_CLASS,  /* medications has class C */
+	MSC_N_HAS_UNRECOGNIZED,
+	MSC_N_HAS_NAME,   /* list has a lexicon entry (or the exact normalised name) */
+	MSC_N_MATCH_LIST, /* allergies match ingredients */
+	MSC_N_MATCH_NAME  /* allergies match "ingredient" */
+} msc_node_kind;
+
+typedef enum msc_cmp { MSC_LT, MSC_LE, MSC_GT, MSC_GE, MSC_EQ, MSC_NE } msc_cmp;
+
+typedef struct msc_node {
+	msc_node_kind kind;
+	int fact;
+	int fact2;
+	msc_cmp op;
+	double number;
+	uint64_t mask;
+	int negate;
+	int want;
+	unsigned cls;
+	msc_lex_hit hit;          /* HAS_NAME / MATCH_NAME */
+	const char *text;         /* the name as written, normalised */
+	struct msc_node *a, *b;
+} msc_node;
+
+typedef struct msc_ask {
+	int fact;
+	const char *question;
+} msc_ask;
+
+typedef struct msc_rule {
+	msc_rule_info info;       /* public view */
+	msc_node *when;           /* NULL: always */
+	msc_ask *asks;
+	size_t ask_count;
+} msc_rule;
+
+struct msc_rules {
+	msc_arena arena;
+	char *name;
+	char *version;
+	char **sections;
+	size_t section_count;
+	msc_fact *facts;
+	size_t fact_count, fact_cap;
+	msc_rule *rules;
+	size_t rule_count, rule_cap;
+};
+
+/* Index of a fact by path or bare name, or -1. */
+int msc__rules_fact_index(const msc_rules *rules, const char *name, size_t len);
+int msc__rules_section_index(const msc_rules *rules, const char *name, size_t len);
+/* The question to ask for `fact` on behalf of `rule`. */
+const char *msc__rule_question(const msc_rules *rules, const msc_rule *rule, int fact);
+
+/* The built-in rule text (generated from rules/builtin.rules). */
+extern const char msc__builtin_rules[];
+extern const size_t msc__builtin_rules_len;
+
+/* ---------------------------------------------------------------- record */
+
+typedef struct msc_item {
+	const char *text;         /* as given */
+	const char *norm;         /* normalised */
+	msc_lex_hit hit;
+	size_t text_off, norm_off;
+} msc_item;
+
+typedef struct msc_value {
+	int set;                  /* explicitly set by the caller */
+	int state;                /* MSC_VS_* when set */
+	int answer;
+	double number;
+	int enum_index;
+	msc_item *items;
+	size_t item_count, item_cap;
+	msc_buf text;             /* storage of the items' strings */
+	const char *coded_by;     /* a code in the record that says yes */
+	int coded_from;           /* the list fact that holds it */
+} msc_value;
+
+struct msc_record {
+	const msc_rules *rules;
+	msc_value *values;
+	unsigned char *present;   /* per section */
+};
+
+/* The effective state of a fact (defaults applied). */
+int msc__record_state(const msc_record *rec, int fact, const msc_value **value);
+/* Effective yes/no answer (codes win, then the answer, then the default). */
+int msc__record_answer(const msc_record *rec, int fact);
+
+/* JSON in, nested or flat (batch.h's MSC_BATCH_FLAT). */
+int msc__record_from_json(msc_record *rec, const char *json, size_t len, int flat);
+
+/* ---------------------------------------------------------------- evaluation */
+
+/* Tri-state: MSC_YES, MSC_NO, MSC_UNKNOWN. */
+int msc__eval(const msc_node *node, const msc_record *rec);
+
+#endif

@@ -1,0 +1,1409 @@
+/*
+ * The rule language: tokenise, parse and compile rule text into a rule set.
+ * The built-in table (builtin.rules) is written in it, and so are a
+ * clinic's files. Every error is reported as "name:line:column: message"
+ * and collected; a text with errors adds nothing to the rule set.
+ * The language is documented in docs/rules.md.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MSC_MAX_RULE_TEXT (1024 * 1024)
+#define MSC_MAX_SOURCES 256
+#define MSC_MAX_DEPTH 64
+
+typedef enum tok_kind {
+	T_EOF, T_NEWLINE, T_WORD, T_NUMBER, T_STRING, T_LPAREN, T_RPAREN, T_COMMA, T_OP
+} tok_kind;
+
+typedef struct token {
+	tok_kind kind;
+	const char *s;     /* points into the text (for T_STRING: unescaped copy) */
+	size_t n;
+	int line, col;
+	msc_cmp op;
+} token;
+
+typedef struct source_def {
+	char *id;
+	char *title;
+} source_def;
+
+struct msc_compiler {
+	msc_rules *rules;        /* being built; NULL once handed over */
+	source_def sources[MSC_MAX_SOURCES];
+	size_t source_count;
+	char **errors;
+	size_t error_count, error_cap;
+	int failed;              /* an allocation failed: refuse to finish */
+};
+
+typedef struct parser {
+	msc_compiler *c;
+	const char *name;
+	token *toks;
+	size_t ntok, cap, pos;
+	msc_arena scratch;       /* unescaped strings */
+	int errors;
+	int depth;
+	int paren;               /* open parentheses in the condition */
+} parser;
+
+static const char *const TOP_KEYWORDS[] = {
+	"ruleset", "version", "source", "fact", "rule", "instruction", NULL
+};
+
+/* ---------------------------------------------------------------- errors */
+
+static void add_error(msc_compiler *c, const char *name, int line, int col, const char *fmt, ...)
+	MSC_PRINTF(5, 6);
+
+static void add_error(msc_compiler *c, const char *name, int line, int col, const char *fmt, ...)
+{
+	char msg[512];
+	size_t n;
+	char *e;
+	va_list ap;
+	void *arr = c->errors;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (msc__grow(&arr, &c->error_cap, c->error_count + 1, sizeof(char *))) {
+		c->failed = 1;
+		return;
+	}
+	c->errors = arr;
+	n = strlen(name) + strlen(msg) + 48;
+	e = msc__malloc(n);
+	if (!e) {
+		c->failed = 1;
+		return;
+	}
+	snprintf(e, n, "%s:%d:%d: %s", name, line, col, msg);
+	c->errors[c->error_count++] = e;
+}
+
+#define ERR_AT(p, t, ...) \
+	do { (p)->errors++; add_error((p)->c, (p)->name, (t)->line, (t)->col, __VA_ARGS__); } while (0)
+
+/* ---------------------------------------------------------------- tokens */
+
+static int is_word_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       ch == '_' || ch == '.' || ch == '-';
+}
+
+static int is_number(const char *s, size_t n)
+{
+	size_t i = 0, digits = 0, dots = 0;
+	if (i < n && s[i] == '-')
+		i++;
+	for (; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (s[i] == '.' && digits && !dots)
+			dots++;
+		else
+			return 0;
+	}
+	return digits > 0 && s[n - 1] != '.';
+}
+
+static int push(parser *p, token t)
+{
+	void *arr = p->toks;
+	if (msc__grow(&arr, &p->cap, p->ntok + 1, sizeof(token))) {
+		p->c->failed = 1;
+		return -1;
+	}
+	p->toks = arr;
+	p->toks[p->ntok++] = t;
+	return 0;
+}
+
+static int tokenize(parser *p, const char *text, size_t len)
+{
+	size_t i = 0;
+	int line = 1, col = 1;
+
+	while (i < len) {
+		char ch = text[i];
+		token t;
+		memset(&t, 0, sizeof(t));
+		t.line = line;
+		t.col = col;
+		if (ch == '\n') {
+			t.kind = T_NEWLINE;
+			if (push(p, t))
+				return -1;
+			i++;
+			line++;
+			col = 1;
+			continue;
+		}
+		if (ch == ' ' || ch == '\t' || ch == '\r') {
+			i++;
+			col++;
+			continue;
+		}
+		if (ch == '#') {
+			while (i < len && text[i] != '\n')
+				i++;
+			continue;
+		}
+		if (ch == '"') {
+			msc_buf b = {0};
+			size_t j = i + 1;
+			int ok = 0;
+			while (j < len && text[j] != '\n') {
+				if (text[j] == '"') {
+					ok = 1;
+					break;
+				}
+				if (text[j] == '\\' && j + 1 < len && (text[j + 1] == '"' || text[j + 1] == '\\'))
+					j++;
+				if (msc_buf_append(&b, &text[j], 1)) {
+					msc_buf_free(&b);
+					p->c->failed = 1;
+					return -1;
+				}
+				j++;
+			}
+			if (!ok) {
+				ERR_AT(p, &t, "unterminated string");
+				msc_buf_free(&b);
+				while (i < len && text[i] != '\n')
+					i++;
+				continue;
+			}
+			t.kind = T_STRING;
+			t.s = msc_arena_strndup(&p->scratch, b.data ? b.data : "", b.len);
+			t.n = b.len;
+			msc_buf_free(&b);
+			if (!t.s) {
+				p->c->failed = 1;
+				return -1;
+			}
+			if (!msc_utf8_valid(t.s, t.n))
+				ERR_AT(p, &t, "string is not valid UTF-8");
+			if (push(p, t))
+				return -1;
+			col += (int)(j + 1 - i);
+			i = j + 1;
+			continue;
+		}
+		if (ch == '(' || ch == ')' || ch == ',') {
+			t.kind = ch == '(' ? T_LPAREN : ch == ')' ? T_RPAREN : T_COMMA;
+			t.s = &text[i];
+			t.n = 1;
+			if (push(p, t))
+				return -1;
+			i++;
+			col++;
+			continue;
+		}
+		if (ch == '<' || ch == '>' || ch == '=' || ch == '!') {
+			size_t n = (i + 1 < len && text[i + 1] == '=') ? 2 : 1;
+			t.kind = T_OP;
+			t.s = &text[i];
+			t.n = n;
+			if (ch == '<')
+				t.op = n == 2 ? MSC_LE : MSC_LT;
+			else if (ch == '>')
+				t.op = n == 2 ? MSC_GE : MSC_GT;
+			else if (ch == '=')
+				t.op = MSC_EQ;
+			else if (n == 2)
+				t.op = MSC_NE;
+			else {
+				ERR_AT(p, &t, "unexpected '!' (did you mean '!='?)");
+				i++;
+				col++;
+				continue;
+			}
+			if (push(p, t))
+				return -1;
+			i += n;
+			col += (int)n;
+			continue;
+		}
+		if (is_word_char(ch)) {
+			size_t j = i;
+			while (j < len && is_word_char(text[j]))
+				j++;
+			t.s = &text[i];
+			t.n = j - i;
+			t.kind = is_number(t.s, t.n) ? T_NUMBER : T_WORD;
+			if (push(p, t))
+				return -1;
+			col += (int)(j - i);
+			i = j;
+			continue;
+		}
+		ERR_AT(p, &t, "unexpected character '%c'", ch >= 32 && ch < 127 ? ch : '?');
+		i++;
+		col++;
+	}
+	{
+		token t;
+		memset(&t, 0, sizeof(t));
+		t.kind = T_NEWLINE;
+		t.line = line;
+		t.col = col;
+		if (push(p, t))
+			return -1;
+		t.kind = T_EOF;
+		return push(p, t);
+	}
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static token *peek(parser *p)
+{
+	return &p->toks[p->pos];
+}
+
+static token *next(parser *p)
+{
+	token *t = &p->toks[p->pos];
+	if (t->kind != T_EOF)
+		p->pos++;
+	return t;
+}
+
+static int is_word(const token *t, const char *w)
+{
+	return t->kind == T_WORD && strlen(w) == t->n && memcmp(t->s, w, t->n) == 0;
+}
+
+static int at_line_start(parser *p)
+{
+	return p->pos == 0 || p->toks[p->pos - 1].kind == T_NEWLINE;
+}
+
+static int is_top_keyword(const token *t)
+{
+	size_t i;
+	for (i = 0; TOP_KEYWORDS[i]; i++)
+		if (is_word(t, TOP_KEYWORDS[i]))
+			return 1;
+	return 0;
+}
+
+/* Skips to the start of the next line. */
+static void skip_line(parser *p)
+{
+	while (peek(p)->kind != T_NEWLINE && peek(p)->kind != T_EOF)
+		next(p);
+	if (peek(p)->kind == T_NEWLINE)
+		next(p);
+}
+
+static void skip_newlines(parser *p)
+{
+	while (peek(p)->kind == T_NEWLINE)
+		next(p);
+}
+
+/* Skips what remains of a block, up to the next top-level keyword. */
+static void skip_block(parser *p)
+{
+	for (;;) {
+		skip_newlines(p);
+		if (peek(p)->kind == T_EOF || is_top_keyword(peek(p)))
+			return;
+		skip_line(p);
+	}
+}
+
+static int end_of_line(parser *p, const char *what)
+{
+	token *t = peek(p);
+	if (t->kind != T_NEWLINE && t->kind != T_EOF) {
+		ERR_AT(p, t, "unexpected '%.*s' after %s", (int)t->n, t->s, what);
+		skip_line(p);
+		return -1;
+	}
+	next(p);
+	return 0;
+}
+
+static char *arena_tok(parser *p, const token *t)
+{
+	char *s = msc_arena_strndup(&p->c->rules->arena, t->s, t->n);
+	if (!s)
+		p->c->failed = 1;
+	return s;
+}
+
+/* A string, continued by further strings on the following lines. */
+static char *parse_text(parser *p, const char *what)
+{
+	msc_buf b = {0};
+	char *s;
+	token *t = peek(p);
+
+	if (t->kind != T_STRING) {
+		ERR_AT(p, t, "expected a quoted string for %s", what);
+		skip_line(p);
+		return NULL;
+	}
+	while (peek(p)->kind == T_STRING) {
+		t = next(p);
+		if (b.len && msc_buf_append(&b, " ", 1))
+			goto oom;
+		if (msc_buf_append(&b, t->s, t->n))
+			goto oom;
+		if (peek(p)->kind == T_NEWLINE && p->toks[p->pos + 1].kind == T_STRING)
+			next(p);
+	}
+	if (end_of_line(p, what)) {
+		msc_buf_free(&b);
+		return NULL;
+	}
+	s = msc_arena_strndup(&p->c->rules->arena, b.data ? b.data : "", b.len);
+	msc_buf_free(&b);
+	if (!s)
+		p->c->failed = 1;
+	return s;
+oom:
+	msc_buf_free(&b);
+	p->c->failed = 1;
+	return NULL;
+}
+
+static int parse_number_tok(parser *p, const token *t, double *out)
+{
+	char tmp[64];
+	if (t->kind != T_NUMBER || t->n >= sizeof(tmp)) {
+		ERR_AT(p, t, "expected a number, not '%.*s'", (int)t->n, t->s);
+		return -1;
+	}
+	memcpy(tmp, t->s, t->n);
+	tmp[t->n] = '\0';
+	*out = strtod(tmp, NULL);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- expressions */
+
+static msc_node *parse_or(parser *p);
+
+static msc_node *new_node(parser *p, msc_node_kind kind)
+{
+	msc_node *n = msc_arena_alloc(&p->c->rules->arena, sizeof(*n));
+	if (!n) {
+		p->c->failed = 1;
+		return NULL;
+	}
+	n->kind = kind;
+	n->fact = n->fact2 = -1;
+	return n;
+}
+
+/* Inside an expression a line break continues the expression when a
+ * parenthesis is open or the next line starts with `and` / `or`. */
+static token *peek_expr(parser *p, int open)
+{
+	size_t save = p->pos;
+	if (peek(p)->kind == T_NEWLINE) {
+		while (p->toks[p->pos].kind == T_NEWLINE)
+			p->pos++;
+		if (open || is_word(&p->toks[p->pos], "and") || is_word(&p->toks[p->pos], "or"))
+			return peek(p);
+		p->pos = save;
+	}
+	return peek(p);
+}
+
+static int fact_ref(parser *p, const token *t, const char *what)
+{
+	int f;
+	if (t->kind != T_WORD) {
+		ERR_AT(p, t, "expected a fact for %s, not '%.*s'", what, (int)t->n, t->s);
+		return -1;
+	}
+	f = msc__rules_fact_index(p->c->rules, t->s, t->n);
+	if (f < 0)
+		ERR_AT(p, t, "unknown fact '%.*s'", (int)t->n, t->s);
+	return f;
+}
+
+static const char *type_name(msc_fact_type t)
+{
+	static const char *const names[] = {
+		"yesno", "number", "enum", "medications", "allergies", "ingredients", "codes"
+	};
+	return names[t];
+}
+
+static int enum_value(const msc_fact *f, const token *t)
+{
+	size_t i;
+	for (i = 0; i < f->info.value_count; i++)
+		if (strlen(f->info.values[i]) == t->n && memcmp(f->info.values[i], t->s, t->n) == 0)
+			return (int)i;
+	return -1;
+}
+
+static msc_node *parse_atom(parser *p, int open)
+{
+	token *t = peek_expr(p, open);
+	token *ft, *op;
+	msc_node *n;
+	msc_fact *f;
+	int fi;
+
+	if (++p->depth > MSC_MAX_DEPTH) {
+		ERR_AT(p, t, "condition nested too deeply (more than %d levels)", MSC_MAX_DEPTH);
+		return NULL;
+	}
+	if (is_word(t, "not")) {
+		next(p);
+		n = new_node(p, MSC_N_NOT);
+		if (!n)
+			return NULL;
+		n->a = parse_atom(p, open);
+		p->depth--;
+		return n->a ? n : NULL;
+	}
+	if (t->kind == T_LPAREN) {
+		next(p);
+		p->paren++;
+		n = parse_or(p);
+		p->paren--;
+		if (!n)
+			return NULL;
+		t = peek_expr(p, 1);
+		if (t->kind != T_RPAREN) {
+			ERR_AT(p, t, "expected ')'");
+			return NULL;
+		}
+		next(p);
+		p->depth--;
+		return n;
+	}
+	if (is_word(t, "always")) {
+		next(p);
+		p->depth--;
+		return new_node(p, MSC_N_ALWAYS);
+	}
+	ft = next(p);
+	fi = fact_ref(p, ft, "the condition");
+	if (fi < 0)
+		return NULL;
+	f = &p->c->rules->facts[fi];
+	op = peek_expr(p, open || p->paren);
+	p->depth--;
+
+	if (op->kind == T_OP) {
+		token *v;
+		next(p);
+		v = next(p);
+		if (f->type == MSC_FT_NUMBER) {
+			n = new_node(p, MSC_N_COMPARE);
+			if (!n || parse_number_tok(p, v, &n->number))
+				return NULL;
+			n->fact = fi;
+			n->op = op->op;
+			return n;
+		}
+		if (op->op != MSC_EQ && op->op != MSC_NE) {
+			ERR_AT(p, op, "'%.*s' compares numbers, and %s is %s", (int)op->n, op->s,
+			       f->info.path, type_name(f->type));
+			return NULL;
+		}
+		if (f->type == MSC_FT_YESNO) {
+			n = new_node(p, MSC_N_YESNO);
+			if (!n)
+				return NULL;
+			n->fact = fi;
+			if (is_word(v, "yes"))
+				n->want = 1;
+			else if (is_word(v, "no"))
+				n->want = 0;
+			else {
+				ERR_AT(p, v, "%s is yes or no, not '%.*s'", f->info.path, (int)v->n, v->s);
+				return NULL;
+			}
+			if (op->op == MSC_NE)
+				n->want = !n->want;
+			return n;
+		}
+		if (f->type == MSC_FT_ENUM) {
+			int e = enum_value(f, v);
+			if (e < 0) {
+				ERR_AT(p, v, "'%.*s' is not a value of %s", (int)v->n, v->s, f->info.path);
+				return NULL;
+			}
+			n = new_node(p, MSC_N_ENUM);
+			if (!n)
+				return NULL;
+			n->fact = fi;
+			n->mask = (uint64_t)1 << e;
+			n->negate = op->op == MSC_NE;
+			return n;
+		}
+		ERR_AT(p, op, "%s is a list (%s): use 'has' or 'match'", f->info.path, type_name(f->type));
+		return NULL;
+	}
+	if (is_word(op, "in")) {
+		next(p);
+		if (f->type != MSC_FT_ENUM) {
+			ERR_AT(p, op, "'in' needs an enum fact, and %s is %s", f->info.path, type_name(f->type));
+			return NULL;
+		}
+		n = new_node(p, MSC_N_ENUM);
+		if (!n)
+			return NULL;
+		n->fact = fi;
+		if (peek(p)->kind != T_LPAREN) {
+			ERR_AT(p, peek(p), "expected '(' after 'in'");
+			return NULL;
+		}
+		next(p);
+		for (;;) {
+			token *v = peek_expr(p, 1);
+			int e;
+			next(p);
+			e = enum_value(f, v);
+			if (e < 0) {
+				ERR_AT(p, v, "'%.*s' is not a value of %s", (int)v->n, v->s, f->info.path);
+				return NULL;
+			}
+			n->mask |= (uint64_t)1 << e;
+			v = peek_expr(p, 1);
+			if (v->kind == T_COMMA) {
+				next(p);
+				continue;
+			}
+			if (v->kind == T_RPAREN) {
+				next(p);
+				break;
+			}
+			ERR_AT(p, v, "expected ',' or ')'");
+			return NULL;
+		}
+		return n;
+	}
+	if (is_word(op, "has")) {
+		token *w;
+		next(p);
+		if (!MSC_FT_IS_LIST(f->type) || f->type == MSC_FT_CODES) {
+			ERR_AT(p, op, "'has' needs a list of names, and %s is %s", f->info.path,
+			       type_name(f->type));
+			return NULL;
+		}
+		w = next(p);
+		if (is_word(w, "class")) {
+			token *cname = next(p);
+			char buf[64];
+			int ci;
+			if (f->type != MSC_FT_MEDICATIONS) {
+				ERR_AT(p, w, "'has class' needs medications, and %s is %s", f->info.path,
+				       type_name(f->type));
+				return NULL;
+			}
+			if (cname->kind != T_WORD || cname->n >= sizeof(buf)) {
+				ERR_AT(p, cname, "expected a class name after 'has class'");
+				return NULL;
+			}
+			memcpy(buf, cname->s, cname->n);
+			buf[cname->n] = '\0';
+			ci = msc_lex_class_index(buf);
+			if (ci < 0) {
+				ERR_AT(p, cname, "unknown medication class '%s'", buf);
+				return NULL;
+			}
+			n = new_node(p, MSC_N_HAS_CLASS);
+			if (!n)
+				return NULL;
+			n->fact = fi;
+			n->cls = 1u << ci;
+			n->text = msc__lex_class_names[ci];
+			return n;
+		}
+		if (is_word(w, "unrecognized") || is_word(w, "unrecognised")) {
+			n = new_node(p, MSC_N_HAS_UNRECOGNIZED);
+			if (n)
+				n->fact = fi;
+			return n;
+		}
+		if (w->kind == T_STRING) {
+			char norm[MSC_NORM_MAX];
+			msc_lex_table tab = f->type == MSC_FT_MEDICATIONS ? MSC_LEX_MEDICATION :
+					    f->type == MSC_FT_INGREDIENTS ? MSC_LEX_INGREDIENT : MSC_LEX_NONE;
+			n = new_node(p, MSC_N_HAS_NAME);
+			if (!n)
+				return NULL;
+			n->fact = fi;
+			msc_lex_normalize(w->s, w->n, norm);
+			n->text = msc_arena_strdup(&p->c->rules->arena, norm);
+			if (!n->text) {
+				p->c->failed = 1;
+				return NULL;
+			}
+			n->hit.table = MSC_LEX_NONE;
+			n->hit.entry = -1;
+			if (tab != MSC_LEX_NONE)
+				msc_lex_lookup(tab, norm, w->s, &n->hit);
+			else if (!msc_lex_lookup(MSC_LEX_INGREDIENT, norm, w->s, &n->hit) &&
+				 !msc_lex_lookup(MSC_LEX_MEDICATION, norm, w->s, &n->hit))
+				msc_lex_lookup(MSC_LEX_ALLERGEN, norm, w->s, &n->hit);
+			return n;
+		}
+		ERR_AT(p, w, "expected 'class NAME', 'unrecognized' or a quoted name after 'has'");
+		return NULL;
+	}
+	if (is_word(op, "match")) {
+		token *w;
+		next(p);
+		if (f->type != MSC_FT_ALLERGIES) {
+			ERR_AT(p, op, "'match' compares allergies with ingredients, and %s is %s",
+			       f->info.path, type_name(f->type));
+			return NULL;
+		}
+		w = next(p);
+		if (w->kind == T_STRING) {
+			char norm[MSC_NORM_MAX];
+			msc_lex_normalize(w->s, w->n, norm);
+			n = new_node(p, MSC_N_MATCH_NAME);
+			if (!n)
+				return NULL;
+			n->fact = fi;
+			n->text = msc_arena_strdup(&p->c->rules->arena, norm);
+			if (!n->text) {
+				p->c->failed = 1;
+				return NULL;
+			}
+			if (!msc_lex_lookup(MSC_LEX_INGREDIENT, norm, w->s, &n->hit)) {
+				ERR_AT(p, w, "'%.*s' is not in the ingredient lexicon", (int)w->n, w->s);
+				return NULL;
+			}
+			return n;
+		} else {
+			int f2 = fact_ref(p, w, "'match'");
+			if (f2 < 0)
+				return NULL;
+			if (p->c->rules->facts[f2].type != MSC_FT_INGREDIENTS) {
+				ERR_AT(p, w, "'match' needs an ingredients list, and %s is %s",
+				       p->c->rules->facts[f2].info.path,
+				       type_name(p->c->rules->facts[f2].type));
+				return NULL;
+			}
+			n = new_node(p, MSC_N_MATCH_LIST);
+			if (!n)
+				return NULL;
+			n->fact = fi;
+			n->fact2 = f2;
+			return n;
+		}
+	}
+	if (f->type == MSC_FT_YESNO) {
+		n = new_node(p, MSC_N_YESNO);
+		if (!n)
+			return NULL;
+		n->fact = fi;
+		n->want = 1;
+		return n;
+	}
+	ERR_AT(p, ft, "%s is %s: compare it (=, <, in, has, match), it is not yes or no by itself",
+	       f->info.path, type_name(f->type));
+	return NULL;
+}
+
+static msc_node *parse_and(parser *p)
+{
+	msc_node *left = parse_atom(p, p->paren);
+	while (left) {
+		token *t = peek_expr(p, p->paren);
+		msc_node *n;
+		if (!is_word(t, "and"))
+			break;
+		next(p);
+		n = new_node(p, MSC_N_AND);
+		if (!n)
+			return NULL;
+		n->a = left;
+		n->b = parse_atom(p, p->paren);
+		if (!n->b)
+			return NULL;
+		left = n;
+	}
+	return left;
+}
+
+static msc_node *parse_or(parser *p)
+{
+	msc_node *left = parse_and(p);
+	while (left) {
+		token *t = peek_expr(p, p->paren);
+		msc_node *n;
+		if (!is_word(t, "or"))
+			break;
+		next(p);
+		n = new_node(p, MSC_N_OR);
+		if (!n)
+			return NULL;
+		n->a = left;
+		n->b = parse_and(p);
+		if (!n->b)
+			return NULL;
+		left = n;
+	}
+	return left;
+}
+
+/* Parses `when ...` up to the end of the (continued) line; keeps the text. */
+static msc_node *parse_condition(parser *p, const char **text)
+{
+	size_t start = p->pos;
+	msc_node *n;
+	msc_buf b = {0};
+	size_t i;
+
+	p->paren = 0;
+	p->depth = 0;
+	n = parse_or(p);
+	if (!n) {
+		skip_line(p);
+		while (peek(p)->kind == T_NEWLINE && !is_top_keyword(&p->toks[p->pos + 1]) &&
+		       (is_word(&p->toks[p->pos + 1], "and") || is_word(&p->toks[p->pos + 1], "or")))
+			skip_line(p);
+		return NULL;
+	}
+	if (end_of_line(p, "the condition"))
+		return NULL;
+	for (i = start; i + 1 < p->pos; i++) {
+		const token *t = &p->toks[i];
+		if (t->kind == T_NEWLINE)
+			continue;
+		if (b.len && t->kind != T_RPAREN && t->kind != T_COMMA &&
+		    p->toks[i - 1].kind != T_LPAREN && msc_buf_append(&b, " ", 1))
+			goto oom;
+		if (t->kind == T_STRING) {
+			if (msc_buf_append(&b, "\"", 1) || msc_buf_append(&b, t->s, t->n) ||
+			    msc_buf_append(&b, "\"", 1))
+				goto oom;
+		} else if (msc_buf_append(&b, t->s, t->n)) {
+			goto oom;
+		}
+	}
+	*text = msc_arena_strndup(&p->c->rules->arena, b.data ? b.data : "", b.len);
+	msc_buf_free(&b);
+	if (!*text)
+		p->c->failed = 1;
+	return n;
+oom:
+	msc_buf_free(&b);
+	p->c->failed = 1;
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- blocks */
+
+static const source_def *find_source(msc_compiler *c, const token *t)
+{
+	size_t i;
+	for (i = 0; i < c->source_count; i++)
+		if (strlen(c->sources[i].id) == t->n && memcmp(c->sources[i].id, t->s, t->n) == 0)
+			return &c->sources[i];
+	return NULL;
+}
+
+static void parse_source(parser *p, token *kw)
+{
+	token *id = next(p);
+	char *title;
+	source_def *s;
+
+	if (id->kind != T_WORD) {
+		ERR_AT(p, id, "expected a source id after 'source'");
+		skip_line(p);
+		return;
+	}
+	if (find_source(p->c, id)) {
+		ERR_AT(p, id, "source '%.*s' is already declared", (int)id->n, id->s);
+		skip_line(p);
+		return;
+	}
+	title = parse_text(p, "the source's title");
+	if (!title)
+		return;
+	if (p->c->source_count >= MSC_MAX_SOURCES) {
+		ERR_AT(p, kw, "more than %d sources", MSC_MAX_SOURCES);
+		return;
+	}
+	s = &p->c->sources[p->c->source_count];
+	s->id = msc__strndup(id->s, id->n);
+	s->title = msc__strndup(title, strlen(title));
+	if (!s->id || !s->title) {
+		msc__free(s->id);
+		msc__free(s->title);
+		p->c->failed = 1;
+		return;
+	}
+	p->c->source_count++;
+}
+
+static int parse_sources(parser *p, msc_rule *r)
+{
+	const char **list;
+	size_t n = 0, i;
+	size_t start = p->pos;
+
+	while (peek(p)->kind == T_WORD)
+		{ next(p); n++; }
+	p->pos = start;
+	if (n == 0) {
+		ERR_AT(p, peek(p), "expected source ids after 'sources'");
+		skip_line(p);
+		return -1;
+	}
+	list = msc_arena_alloc(&p->c->rules->arena, n * sizeof(char *));
+	if (!list) {
+		p->c->failed = 1;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		token *t = next(p);
+		const source_def *s = find_source(p->c, t);
+		if (!s) {
+			ERR_AT(p, t, "unknown source '%.*s' (declare it with 'source')", (int)t->n, t->s);
+			list[i] = "";
+			continue;
+		}
+		list[i] = msc_arena_strdup(&p->c->rules->arena, s->title);
+		if (!list[i])
+			p->c->failed = 1;
+	}
+	r->info.sources = list;
+	r->info.source_count = n;
+	return end_of_line(p, "the sources");
+}
+
+static int fact_type(const token *t, msc_fact_type *out)
+{
+	static const char *const names[] = {
+		"yesno", "number", "enum", "medications", "allergies", "ingredients", "codes", NULL
+	};
+	int i;
+	for (i = 0; names[i]; i++)
+		if (is_word(t, names[i])) {
+			*out = (msc_fact_type)i;
+			return 0;
+		}
+	return -1;
+}
+
+static msc_fact *new_fact(msc_compiler *c)
+{
+	msc_rules *r = c->rules;
+	void *arr = r->facts;
+	if (msc__grow(&arr, &r->fact_cap, r->fact_count + 1, sizeof(msc_fact))) {
+		c->failed = 1;
+		return NULL;
+	}
+	r->facts = arr;
+	memset(&r->facts[r->fact_count], 0, sizeof(msc_fact));
+	return &r->facts[r->fact_count];
+}
+
+static int add_section(msc_compiler *c, const char *name, size_t n)
+{
+	msc_rules *r = c->rules;
+	int s = msc__rules_section_index(r, name, n);
+	char **arr;
+	if (s >= 0)
+		return s;
+	arr = msc_arena_alloc(&r->arena, (r->section_count + 1) * sizeof(char *));
+	if (!arr)
+		return -1;
+	if (r->section_count)
+		memcpy(arr, r->sections, r->section_count * sizeof(char *));
+	arr[r->section_count] = msc_arena_strndup(&r->arena, name, n);
+	if (!arr[r->section_count])
+		return -1;
+	r->sections = arr;
+	return (int)r->section_count++;
+}
+
+static void parse_fact(parser *p)
+{
+	token *path = next(p), *ty;
+	msc_fact *f;
+	msc_fact_type type;
+	const char *dot;
+	const char *values[MSC_MAX_ENUM];
+	size_t nvalues = 0;
+	int bad = 0;
+
+	if (path->kind != T_WORD || !(dot = memchr(path->s, '.', path->n)) || dot == path->s ||
+	    (size_t)(dot - path->s) + 1 >= path->n || memchr(dot + 1, '.', path->n - (size_t)(dot - path->s) - 1)) {
+		ERR_AT(p, path, "expected a fact path such as patient.age after 'fact'");
+		skip_block(p);
+		return;
+	}
+	if (msc__rules_fact_index(p->c->rules, path->s, path->n) >= 0 ||
+	    msc__rules_fact_index(p->c->rules, dot + 1, path->n - (size_t)(dot - path->s) - 1) >= 0) {
+		ERR_AT(p, path, "fact '%.*s' is already declared", (int)path->n, path->s);
+		skip_block(p);
+		return;
+	}
+	ty = next(p);
+	if (fact_type(ty, &type)) {
+		ERR_AT(p, ty, "expected a fact type (yesno, number, enum, medications, allergies, ingredients, codes), not '%.*s'",
+		       (int)ty->n, ty->s);
+		skip_block(p);
+		return;
+	}
+	if (type == MSC_FT_ENUM) {
+		while (peek(p)->kind == T_WORD || peek(p)->kind == T_NUMBER) {
+			token *v = next(p);
+			if (nvalues == MSC_MAX_ENUM) {
+				ERR_AT(p, v, "more than %d values", MSC_MAX_ENUM);
+				bad = 1;
+				break;
+			}
+			values[nvalues] = arena_tok(p, v);
+			if (!values[nvalues])
+				return;
+			nvalues++;
+		}
+		if (!nvalues) {
+			ERR_AT(p, peek(p), "an enum fact lists its values after 'enum'");
+			bad = 1;
+		}
+	}
+	if (bad || end_of_line(p, "the fact's type")) {
+		skip_block(p);
+		return;
+	}
+	f = new_fact(p->c);
+	if (!f)
+		return;
+	f->type = type;
+	f->info.path = arena_tok(p, path);
+	f->info.type = type_name(type);
+	f->min = -INFINITY;
+	f->max = INFINITY;
+	if (!f->info.path)
+		return;
+	f->name = f->info.path + (dot - path->s) + 1;
+	f->section = add_section(p->c, path->s, (size_t)(dot - path->s));
+	if (f->section < 0) {
+		p->c->failed = 1;
+		return;
+	}
+	if (nvalues) {
+		const char **v = msc_arena_alloc(&p->c->rules->arena, nvalues * sizeof(char *));
+		if (!v) {
+			p->c->failed = 1;
+			return;
+		}
+		memcpy(v, values, nvalues * sizeof(char *));
+		f->info.values = v;
+		f->info.value_count = nvalues;
+	}
+	/* properties */
+	for (;;) {
+		token *k;
+		skip_newlines(p);
+		k = peek(p);
+		if (k->kind == T_EOF || is_top_keyword(k))
+			break;
+		next(p);
+		if (is_word(k, "question")) {
+			f->info.question = parse_text(p, "the question");
+		} else if (is_word(k, "default")) {
+			token *v = next(p);
+			f->has_default = 1;
+			f->default_state = MSC_VS_VALUE;
+			if (is_word(v, "none") && f->type == MSC_FT_NUMBER) {
+				f->default_state = MSC_VS_NONE;
+			} else if (f->type == MSC_FT_YESNO && (is_word(v, "yes") || is_word(v, "no"))) {
+				f->default_answer = is_word(v, "yes");
+			} else if (f->type == MSC_FT_NUMBER && v->kind == T_NUMBER) {
+				parse_number_tok(p, v, &f->default_number);
+			} else if (f->type == MSC_FT_ENUM && (f->default_enum = enum_value(f, v)) >= 0) {
+				/* ok */
+			} else {
+				ERR_AT(p, v, "'%.*s' is not a default for %s (%s)", (int)v->n, v->s,
+				       f->info.path, f->info.type);
+				f->has_default = 0;
+			}
+			end_of_line(p, "the default");
+		} else if ((is_word(k, "min") || is_word(k, "max") || is_word(k, "above")) &&
+			   f->type == MSC_FT_NUMBER) {
+			double d;
+			if (parse_number_tok(p, next(p), &d) == 0) {
+				if (is_word(k, "max"))
+					f->max = d;
+				else {
+					f->min = d;
+					f->min_exclusive = is_word(k, "above");
+				}
+			}
+			end_of_line(p, "the limit");
+		} else if (is_word(k, "accepts") && f->type == MSC_FT_NUMBER) {
+			token *v = next(p);
+			if (!is_word(v, "never"))
+				ERR_AT(p, v, "a number fact accepts only the word 'never'");
+			f->accepts_never = 1;
+			end_of_line(p, "'accepts never'");
+		} else {
+			ERR_AT(p, k, "unknown property '%.*s' for a %s fact", (int)k->n, k->s, f->info.type);
+			skip_line(p);
+		}
+	}
+	p->c->rules->fact_count++;
+}
+
+static msc_rule *find_rule(msc_rules *r, const char *id, size_t n)
+{
+	size_t i;
+	for (i = 0; i < r->rule_count; i++)
+		if (strlen(r->rules[i].info.id) == n && memcmp(r->rules[i].info.id, id, n) == 0)
+			return &r->rules[i];
+	return NULL;
+}
+
+static int severity_word(const token *t, msc_verdict *out)
+{
+	if (is_word(t, "contraindicated"))
+		*out = MSC_CONTRAINDICATED;
+	else if (is_word(t, "defer"))
+		*out = MSC_DEFER;
+	else if (is_word(t, "caution"))
+		*out = MSC_CAUTION;
+	else
+		return -1;
+	return 0;
+}
+
+static void parse_rule(parser *p, token *kw, msc_rule_kind kind)
+{
+	token *id = next(p);
+	msc_rule r;
+	int have_severity = 0, have_phase = 0, errors_before = p->errors;
+	msc_ask asks[16];
+	size_t nask = 0;
+	const char *what = kind == MSC_RULE ? "rule" : "instruction";
+
+	memset(&r, 0, sizeof(r));
+	r.info.kind = kind;
+	if (id->kind != T_WORD) {
+		ERR_AT(p, id, "expected an id after '%s'", what);
+		skip_block(p);
+		return;
+	}
+	if (find_rule(p->c->rules, id->s, id->n)) {
+		ERR_AT(p, id, "duplicate id '%.*s'", (int)id->n, id->s);
+		skip_block(p);
+		return;
+	}
+	if (end_of_line(p, "the id")) {
+		skip_block(p);
+		return;
+	}
+	r.info.id = arena_tok(p, id);
+	r.info.origin = p->name;
+	for (;;) {
+		token *k;
+		skip_newlines(p);
+		k = peek(p);
+		if (k->kind == T_EOF || is_top_keyword(k))
+			break;
+		next(p);
+		if (is_word(k, "severity") && kind == MSC_RULE) {
+			token *v = next(p);
+			if (severity_word(v, &r.info.severity))
+				ERR_AT(p, v, "severity is contraindicated, defer or caution, not '%.*s'",
+				       (int)v->n, v->s);
+			else
+				have_severity = 1;
+			end_of_line(p, "the severity");
+		} else if (is_word(k, "phase") && kind == MSC_INSTRUCTION) {
+			token *v = next(p);
+			if (is_word(v, "before"))
+				r.info.phase = MSC_BEFORE;
+			else if (is_word(v, "after"))
+				r.info.phase = MSC_AFTER;
+			else
+				ERR_AT(p, v, "phase is before or after, not '%.*s'", (int)v->n, v->s);
+			have_phase = 1;
+			end_of_line(p, "the phase");
+		} else if (is_word(k, "when")) {
+			if (r.when)
+				ERR_AT(p, k, "a second 'when'");
+			r.when = parse_condition(p, &r.info.condition);
+		} else if (is_word(k, (kind == MSC_RULE) ? "message" : "text")) {
+			r.info.message = parse_text(p, (kind == MSC_RULE) ? "the message" : "the text");
+		} else if (is_word(k, "sources")) {
+			parse_sources(p, &r);
+		} else if (is_word(k, "ask")) {
+			token *ft = next(p);
+			int fi = fact_ref(p, ft, "'ask'");
+			const char *q = parse_text(p, "the question");
+			if (fi >= 0 && q && nask < sizeof(asks) / sizeof(asks[0])) {
+				asks[nask].fact = fi;
+				asks[nask].question = q;
+				nask++;
+			}
+		} else {
+			ERR_AT(p, k, "unknown property '%.*s' for a %s", (int)k->n, k->s, what);
+			skip_line(p);
+		}
+	}
+	if (kind == MSC_RULE && !have_severity && p->errors == errors_before)
+		ERR_AT(p, kw, "rule %s has no severity", r.info.id ? r.info.id : "");
+	if (kind == MSC_INSTRUCTION && !have_phase && p->errors == errors_before)
+		ERR_AT(p, kw, "instruction %s has no phase", r.info.id ? r.info.id : "");
+	if (kind == MSC_RULE && !r.when && p->errors == errors_before)
+		ERR_AT(p, kw, "rule %s has no 'when' condition", r.info.id ? r.info.id : "");
+	if (!r.info.message && p->errors == errors_before)
+		ERR_AT(p, kw, "%s %s has no %s", what, r.info.id ? r.info.id : "",
+		       kind == MSC_RULE ? "message" : "text");
+	if (!r.info.source_count && p->errors == errors_before)
+		ERR_AT(p, kw, "%s %s cites no sources", what, r.info.id ? r.info.id : "");
+	if (!r.info.condition)
+		r.info.condition = "always";
+	if (nask) {
+		r.asks = msc_arena_alloc(&p->c->rules->arena, nask * sizeof(msc_ask));
+		if (!r.asks) {
+			p->c->failed = 1;
+			return;
+		}
+		memcpy(r.asks, asks, nask * sizeof(msc_ask));
+		r.ask_count = nask;
+	}
+	if (p->errors == errors_before && !p->c->failed) {
+		msc_rules *rs = p->c->rules;
+		void *arr = rs->rules;
+		if (msc__grow(&arr, &rs->rule_cap, rs->rule_count + 1, sizeof(msc_rule))) {
+			p->c->failed = 1;
+			return;
+		}
+		rs->rules = arr;
+		rs->rules[rs->rule_count++] = r;
+	}
+}
+
+static void parse_text_top(parser *p)
+{
+	for (;;) {
+		token *k;
+		skip_newlines(p);
+		k = peek(p);
+		if (k->kind == T_EOF || p->c->failed)
+			return;
+		if (!at_line_start(p) || !is_top_keyword(k)) {
+			ERR_AT(p, k, "expected ruleset, version, source, fact, rule or instruction, not '%.*s'",
+			       (int)k->n, k->s);
+			skip_block(p);
+			if (peek(p) == k)
+				skip_line(p);
+			continue;
+		}
+		next(p);
+		if (is_word(k, "ruleset") || is_word(k, "version")) {
+			token *v = next(p);
+			char **slot = is_word(k, "ruleset") ? &p->c->rules->name : &p->c->rules->version;
+			if (v->kind != T_WORD && v->kind != T_NUMBER && v->kind != T_STRING) {
+				ERR_AT(p, v, "expected a name after '%.*s'", (int)k->n, k->s);
+				skip_line(p);
+				continue;
+			}
+			msc__free(*slot);
+			*slot = msc__strndup(v->s, v->n);
+			if (!*slot)
+				p->c->failed = 1;
+			end_of_line(p, "the name");
+		} else if (is_word(k, "source")) {
+			parse_source(p, k);
+		} else if (is_word(k, "fact")) {
+			parse_fact(p);
+		} else if (is_word(k, "rule")) {
+			parse_rule(p, k, MSC_RULE);
+		} else {
+			parse_rule(p, k, MSC_INSTRUCTION);
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- compiler */
+
+MSC_EXTERN(int) msc_compiler_new(msc_compiler **out)
+{
+	msc_compiler *c;
+	int rc;
+
+	if (!out)
+		return msc__fail(MSC_EINVAL, "out is NULL");
+	*out = NULL;
+	c = msc__calloc(1, sizeof(*c));
+	if (!c)
+		return msc__fail(MSC_ENOMEM, "out of memory");
+	c->rules = msc__calloc(1, sizeof(msc_rules));
+	if (!c->rules) {
+		msc__free(c);
+		return msc__fail(MSC_ENOMEM, "out of memory");
+	}
+	rc = msc_compiler_add_text(c, "builtin", msc__builtin_rules, msc__builtin_rules_len);
+	if (rc) {
+		if (rc == MSC_ERULES) /* a broken build: say what is wrong */
+			msc__fail(MSC_ERULES, "the built-in rule table does not compile: %s",
+				  msc_compiler_error(c, 0));
+		msc_compiler_free(c);
+		return rc;
+	}
+	*out = c;
+	return MSC_OK;
+}
+
+MSC_EXTERN(int) msc_compiler_add_text(msc_compiler *c, const char *name, const char *text, size_t len)
+{
+	parser p;
+	size_t facts_before, rules_before;
+	int rc = MSC_OK;
+
+	if (!c || !name || (!text && len))
+		return msc__fail(MSC_EINVAL, "compiler, name or text is NULL");
+	if (!c->rules)
+		return msc__fail(MSC_EINVAL, "this compiler has already handed over its rules");
+	if (len > MSC_MAX_RULE_TEXT)
+		return msc__fail(MSC_ELIMIT, "%s: %zu bytes, more than the limit of %d", name, len,
+				 MSC_MAX_RULE_TEXT);
+	memset(&p, 0, sizeof(p));
+	p.c = c;
+	p.name = msc_arena_strdup(&c->rules->arena, name);
+	if (!p.name)
+		return msc__fail(MSC_ENOMEM, "out of memory");
+	facts_before = c->rules->fact_count;
+	rules_before = c->rules->rule_count;
+	if (!msc_utf8_valid(text, len)) {
+		add_error(c, name, 1, 1, "the text is not valid UTF-8 (or holds a NUL byte)");
+		p.errors++;
+	} else if (tokenize(&p, text, len) == 0) {
+		parse_text_top(&p);
+	}
+	if (c->failed)
+		rc = msc__fail(MSC_ENOMEM, "out of memory");
+	else if (p.errors)
+		rc = msc__fail(MSC_ERULES, "%s: %d error%s in the rule text; first: %s", name, p.errors,
+			       p.errors == 1 ? "" : "s", c->errors[c->error_count - (size_t)p.errors]);
+	if (rc) {
+		/* a text with errors adds nothing */
+		c->rules->fact_count = facts_before;
+		c->rules->rule_count = rules_before;
+	}
+	msc__free(p.toks);
+	msc_arena_free(&p.scratch);
+	return rc;
+}
+
+MSC_EXTERN(int) msc_compiler_add_file(msc_compiler *c, const char *path)
+{
+	FILE *f;
+	msc_buf b = {0};
+	char chunk[8192];
+	size_t n;
+	int rc;
+
+	if (!c || !path)
+		return msc__fail(MSC_EINVAL, "compiler or path is NULL");
+	f = fopen(path, "rb");
+	if (!f)
+		return msc__fail(MSC_EIO, "%s: %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (b.len + n > MSC_MAX_RULE_TEXT) {
+			fclose(f);
+			msc_buf_free(&b);
+			return msc__fail(MSC_ELIMIT, "%s: more than the limit of %d bytes", path,
+					 MSC_MAX_RULE_TEXT);
+		}
+		if (msc_buf_append(&b, chunk, n)) {
+			fclose(f);
+			msc_buf_free(&b);
+			return MSC_ENOMEM;
+		}
+	}
+	if (ferror(f)) {
+		fclose(f);
+		msc_buf_free(&b);
+		return msc__fail(MSC_EIO, "%s: read error", path);
+	}
+	fclose(f);
+	rc = msc_compiler_add_text(c, path, b.data ? b.data : "", b.len);
+	msc_buf_free(&b);
+	return rc;
+}
+
+MSC_EXTERN(size_t) msc_compiler_error_count(const msc_compiler *c)
+{
+	return c ? c->error_count : 0;
+}
+
+MSC_EXTERN(const char *) msc_compiler_error(const msc_compiler *c, size_t i)
+{
+	return c && i < c->error_count ? c->errors[i] : NULL;
+}
+
+MSC_EXTERN(int) msc_compiler_get_rules(msc_compiler *c, msc_rules **out)
+{
+	if (!c || !out)
+		return msc__fail(MSC_EINVAL, "compiler or out is NULL");
+	*out = NULL;
+	if (!c->rules)
+		return msc__fail(MSC_EINVAL, "this compiler has already handed over its rules");
+	if (c->failed)
+		return msc__fail(MSC_ENOMEM, "out of memory while compiling");
+	if (c->error_count)
+		return msc__fail(MSC_ERULES, "%zu error%s in the rule text; first: %s", c->error_count,
+				 c->error_count == 1 ? "" : "s", c->errors[0]);
+	if (!c->rules->name || !c->rules->version)
+		return msc__fail(MSC_ERULES, "the rule set has no name or version");
+	*out = c->rules;
+	c->rules = NULL;
+	return MSC_OK;
+}
+
+MSC_EXTERN(void) msc_compiler_free(msc_compiler *c)
+{
+	size_t i;
+	if (!c)
+		return;
+	msc_rules_free(c->rules);
+	for (i = 0; i < c->source_count; i++) {
+		msc__free(c->sources[i].id);
+		msc__free(c->sources[i].title);
+	}
+	for (i = 0; i < c->error_count; i++)
+		msc__free(c->errors[i]);
+	msc__free(c->errors);
+	msc__free(c);
+}
+
+MSC_EXTERN(int) msc_rules_builtin(msc_rules **out)
+{
+	msc_compiler *c;
+	int rc;
+
+	if (!out)
+		return msc__fail(MSC_EINVAL, "out is NULL");
+	*out = NULL;
+	rc = msc_compiler_new(&c);
+	if (rc)
+		return rc;
+	rc = msc_compiler_get_rules(c, out);
+	msc_compiler_free(c);
+	return rc;
+}

@@ -1,0 +1,660 @@
+/*
+ * Screening: evaluates every entry of the rule table against a record in
+ * three-valued (Kleene) logic, then builds the result.
+ *
+ *   - a rule that is true becomes a finding, with the facts that made it so;
+ *   - a rule that is unknown asks the questions of the facts that leave it
+ *     unknown, if its severity is worse than every finding (only then can
+ *     the answer change the verdict);
+ *   - an instruction applies when its condition is true or unknown.
+ *
+ * The verdict is the worst finding, or incomplete while a question is open.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct msc_result {
+	const msc_rules *rules;
+	msc_verdict verdict;
+	signed char *tri;
+	size_t tri_cap;
+	unsigned *stamp;           /* per fact: last rule that asked it (+1) */
+	size_t stamp_cap;
+	msc_finding *findings;
+	size_t *finding_start;     /* first because string of each finding */
+	size_t finding_count, finding_cap, start_cap;
+	msc_missing *missing;
+	size_t missing_count, missing_cap;
+	msc_instruction *instr[2];
+	size_t instr_count[2], instr_cap[2];
+	size_t *str_off;           /* because strings and unrecognised names, in text */
+	size_t str_count, str_cap;
+	const char **str;          /* resolved once the text buffer stops moving */
+	size_t str_ptr_cap;
+	size_t unrec_start[3], unrec_count[3];
+	msc_buf text;
+};
+
+/* ---------------------------------------------------------------- facts */
+
+static int number_state(const msc_record *rec, int fi, double *d)
+{
+	const msc_value *v;
+	int st = msc__record_state(rec, fi, &v);
+	if (st == MSC_VS_VALUE)
+		*d = v->set ? v->number : rec->rules->facts[fi].default_number;
+	else if (st == MSC_VS_NEVER)
+		*d = INFINITY;
+	return st;
+}
+
+static int enum_index(const msc_record *rec, int fi)
+{
+	const msc_value *v;
+	int st = msc__record_state(rec, fi, &v);
+	if (st != MSC_VS_VALUE)
+		return -1;
+	return v->set ? v->enum_index : rec->rules->facts[fi].default_enum;
+}
+
+static const msc_value *list_value(const msc_record *rec, int fi)
+{
+	const msc_value *v;
+	return msc__record_state(rec, fi, &v) == MSC_VS_VALUE ? v : NULL;
+}
+
+static const char *entry_name(const msc_lex_hit *h)
+{
+	if (h->table == MSC_LEX_NONE || h->entry < 0)
+		return NULL;
+	return msc__lex_tables[h->table][h->entry].name;
+}
+
+/* Can allergy x be the same substance as ingredient y? */
+static int pair_match(const msc_item *x, const msc_item *y)
+{
+	const char *nx, *ny;
+	if (x->norm[0] && strcmp(x->norm, y->norm) == 0)
+		return MSC_YES;
+	if (x->hit.table == MSC_LEX_INGREDIENT && y->hit.table == MSC_LEX_INGREDIENT)
+		return msc_lex_ingredients_meet(x->hit.entry, y->hit.entry) ? MSC_YES : MSC_NO;
+	nx = entry_name(&x->hit);
+	ny = entry_name(&y->hit);
+	if (!nx || !ny)
+		return MSC_UNKNOWN; /* an unrecognised name cannot be ruled out */
+	return strcmp(nx, ny) == 0 ? MSC_YES : MSC_NO;
+}
+
+static int name_match(const msc_item *x, const msc_node *n)
+{
+	msc_item y;
+	memset(&y, 0, sizeof(y));
+	y.norm = n->text;
+	y.hit = n->hit;
+	return pair_match(x, &y);
+}
+
+/* ---------------------------------------------------------------- evaluation */
+
+int msc__eval(const msc_node *n, const msc_record *rec)
+{
+	size_t i, j;
+
+	switch (n->kind) {
+	case MSC_N_ALWAYS:
+		return MSC_YES;
+	case MSC_N_AND: {
+		int a = msc__eval(n->a, rec), b;
+		if (a == MSC_NO)
+			return MSC_NO;
+		b = msc__eval(n->b, rec);
+		if (b == MSC_NO)
+			return MSC_NO;
+		return a == MSC_YES && b == MSC_YES ? MSC_YES : MSC_UNKNOWN;
+	}
+	case MSC_N_OR: {
+		int a = msc__eval(n->a, rec), b;
+		if (a == MSC_YES)
+			return MSC_YES;
+		b = msc__eval(n->b, rec);
+		if (b == MSC_YES)
+			return MSC_YES;
+		return a == MSC_NO && b == MSC_NO ? MSC_NO : MSC_UNKNOWN;
+	}
+	case MSC_N_NOT: {
+		int a = msc__eval(n->a, rec);
+		return a == MSC_UNKNOWN ? MSC_UNKNOWN : a == MSC_YES ? MSC_NO : MSC_YES;
+	}
+	case MSC_N_YESNO: {
+		int a = msc__record_answer(rec, n->fact);
+		return a == MSC_UNKNOWN ? MSC_UNKNOWN : a == n->want ? MSC_YES : MSC_NO;
+	}
+	case MSC_N_COMPARE: {
+		double d = 0;
+		int st = number_state(rec, n->fact, &d);
+		if (st == MSC_VS_UNKNOWN)
+			return MSC_UNKNOWN;
+		if (st == MSC_VS_NONE)
+			return MSC_NO;
+		switch (n->op) {
+		case MSC_LT: return d < n->number ? MSC_YES : MSC_NO;
+		case MSC_LE: return d <= n->number ? MSC_YES : MSC_NO;
+		case MSC_GT: return d > n->number ? MSC_YES : MSC_NO;
+		case MSC_GE: return d >= n->number ? MSC_YES : MSC_NO;
+		case MSC_EQ: return d == n->number ? MSC_YES : MSC_NO;
+		default: return d != n->number ? MSC_YES : MSC_NO;
+		}
+	}
+	case MSC_N_ENUM: {
+		int e = enum_index(rec, n->fact), in;
+		if (e < 0)
+			return MSC_UNKNOWN;
+		in = (n->mask >> e) & 1;
+		return (n->negate ? !in : in) ? MSC_YES : MSC_NO;
+	}
+	case MSC_N_HAS_CLASS:
+	case MSC_N_HAS_UNRECOGNIZED:
+	case MSC_N_HAS_NAME: {
+		const msc_value *v = list_value(rec, n->fact);
+		if (!v)
+			return MSC_UNKNOWN;
+		for (i = 0; i < v->item_count; i++) {
+			const msc_item *it = &v->items[i];
+			if ((n->kind == MSC_N_HAS_CLASS && (it->hit.classes & n->cls)) ||
+			    (n->kind == MSC_N_HAS_UNRECOGNIZED && it->hit.table == MSC_LEX_NONE) ||
+			    (n->kind == MSC_N_HAS_NAME && name_match(it, n) == MSC_YES))
+				return MSC_YES;
+		}
+		return MSC_NO;
+	}
+	case MSC_N_MATCH_LIST: {
+		const msc_value *a = list_value(rec, n->fact), *b = list_value(rec, n->fact2);
+		int undecided = 0;
+		if ((a && a->item_count == 0) || (b && b->item_count == 0))
+			return MSC_NO;
+		if (!a || !b)
+			return MSC_UNKNOWN;
+		for (i = 0; i < a->item_count; i++)
+			for (j = 0; j < b->item_count; j++) {
+				int m = pair_match(&a->items[i], &b->items[j]);
+				if (m == MSC_YES)
+					return MSC_YES;
+				undecided |= m == MSC_UNKNOWN;
+			}
+		return undecided ? MSC_UNKNOWN : MSC_NO;
+	}
+	case MSC_N_MATCH_NAME: {
+		const msc_value *a = list_value(rec, n->fact);
+		int undecided = 0;
+		if (!a)
+			return MSC_UNKNOWN;
+		for (i = 0; i < a->item_count; i++) {
+			int m = name_match(&a->items[i], n);
+			if (m == MSC_YES)
+				return MSC_YES;
+			undecided |= m == MSC_UNKNOWN;
+		}
+		return undecided ? MSC_UNKNOWN : MSC_NO;
+	}
+	}
+	return MSC_UNKNOWN;
+}
+
+/* ---------------------------------------------------------------- result text */
+
+static int push_str_begin(msc_result *r)
+{
+	void *arr = r->str_off;
+	if (msc__grow(&arr, &r->str_cap, r->str_count + 1, sizeof(size_t)))
+		return MSC_ENOMEM;
+	r->str_off = arr;
+	r->str_off[r->str_count] = r->text.len;
+	return MSC_OK;
+}
+
+static int push_str_end(msc_result *r)
+{
+	/* strings are NUL-separated in the text buffer */
+	if (msc_buf_append(&r->text, "", 1))
+		return MSC_ENOMEM;
+	r->str_count++;
+	return MSC_OK;
+}
+
+#define PUSHF(r, ...) \
+	(push_str_begin(r) || msc_buf_printf(&(r)->text, __VA_ARGS__) || push_str_end(r))
+
+static const char *fact_path(const msc_record *rec, int fi)
+{
+	return rec->rules->facts[fi].info.path;
+}
+
+/* "patient.pregnant = yes", "plan.area = scalp", ... */
+static int describe_fact(msc_result *r, const msc_record *rec, int fi)
+{
+	const msc_fact *f = &rec->rules->facts[fi];
+	const msc_value *v;
+	double d = 0;
+
+	switch (f->type) {
+	case MSC_FT_YESNO: {
+		int a = msc__record_answer(rec, fi);
+		v = &rec->values[fi];
+		if (v->coded_by) {
+			int answered_no = v->set && v->state == MSC_VS_VALUE && v->answer == MSC_NO;
+			return PUSHF(r, "%s: \"%s\" sets %s = yes%s", fact_path(rec, v->coded_from), v->coded_by,
+				     f->info.path, answered_no ? " (answered no; the code wins)" : "");
+		}
+		return PUSHF(r, "%s = %s", f->info.path, a == MSC_YES ? "yes" : a == MSC_NO ? "no" : "unknown");
+	}
+	case MSC_FT_NUMBER: {
+		int st = number_state(rec, fi, &d);
+		if (st == MSC_VS_VALUE)
+			return PUSHF(r, "%s = %g", f->info.path, d);
+		return PUSHF(r, "%s = %s", f->info.path, st == MSC_VS_NEVER ? "never" :
+			     st == MSC_VS_NONE ? "not given" : "unknown");
+	}
+	case MSC_FT_ENUM: {
+		int e = enum_index(rec, fi);
+		return PUSHF(r, "%s = %s", f->info.path, e < 0 ? "unknown" : f->info.values[e]);
+	}
+	default:
+		v = list_value(rec, fi);
+		if (!v)
+			return PUSHF(r, "%s unknown", f->info.path);
+		return PUSHF(r, "%s: %zu entr%s", f->info.path, v->item_count, v->item_count == 1 ? "y" : "ies");
+	}
+}
+
+static int describe_item(msc_result *r, const msc_record *rec, int fi, const msc_item *it, const char *what)
+{
+	const char *name = entry_name(&it->hit);
+	const char *atc = it->hit.table == MSC_LEX_MEDICATION && it->hit.entry >= 0 ?
+			  msc__lex_tables[MSC_LEX_MEDICATION][it->hit.entry].atc : NULL;
+	if (!atc && it->hit.code[0])
+		atc = it->hit.code;
+	if (name && atc)
+		return PUSHF(r, "%s: \"%s\" is %s (ATC %s)%s", fact_path(rec, fi), it->text, name, atc, what);
+	if (name)
+		return PUSHF(r, "%s: \"%s\" is %s%s", fact_path(rec, fi), it->text, name, what);
+	if (atc)
+		return PUSHF(r, "%s: \"%s\" is ATC %s%s", fact_path(rec, fi), it->text, atc, what);
+	return PUSHF(r, "%s: \"%s\"%s", fact_path(rec, fi), it->text, what);
+}
+
+static int because(msc_result *r, const msc_node *n, const msc_record *rec);
+
+static int because_facts(msc_result *r, const msc_node *n, const msc_record *rec)
+{
+	/* every fact under a negation, with its value */
+	if (!n)
+		return MSC_OK;
+	if (n->kind == MSC_N_AND || n->kind == MSC_N_OR || n->kind == MSC_N_NOT)
+		return because_facts(r, n->a, rec) || because_facts(r, n->b, rec);
+	if (n->fact >= 0 && describe_fact(r, rec, n->fact))
+		return MSC_ENOMEM;
+	if (n->fact2 >= 0 && describe_fact(r, rec, n->fact2))
+		return MSC_ENOMEM;
+	return MSC_OK;
+}
+
+static int because(msc_result *r, const msc_node *n, const msc_record *rec)
+{
+	size_t i, j;
+	char what[128];
+
+	switch (n->kind) {
+	case MSC_N_ALWAYS:
+		return MSC_OK;
+	case MSC_N_AND:
+	case MSC_N_OR:
+		if (msc__eval(n->a, rec) == MSC_YES && because(r, n->a, rec))
+			return MSC_ENOMEM;
+		if (msc__eval(n->b, rec) == MSC_YES && because(r, n->b, rec))
+			return MSC_ENOMEM;
+		return MSC_OK;
+	case MSC_N_NOT:
+		return because_facts(r, n->a, rec);
+	case MSC_N_YESNO:
+	case MSC_N_COMPARE:
+	case MSC_N_ENUM:
+		return describe_fact(r, rec, n->fact);
+	case MSC_N_HAS_CLASS:
+	case MSC_N_HAS_UNRECOGNIZED:
+	case MSC_N_HAS_NAME: {
+		const msc_value *v = list_value(rec, n->fact);
+		if (n->kind == MSC_N_HAS_CLASS)
+			snprintf(what, sizeof(what), ", class %s", n->text);
+		else if (n->kind == MSC_N_HAS_UNRECOGNIZED)
+			snprintf(what, sizeof(what), ", not in the lexicon");
+		else
+			what[0] = '\0';
+		for (i = 0; v && i < v->item_count; i++) {
+			const msc_item *it = &v->items[i];
+			if (((n->kind == MSC_N_HAS_CLASS && (it->hit.classes & n->cls)) ||
+			     (n->kind == MSC_N_HAS_UNRECOGNIZED && it->hit.table == MSC_LEX_NONE) ||
+			     (n->kind == MSC_N_HAS_NAME && name_match(it, n) == MSC_YES)) &&
+			    describe_item(r, rec, n->fact, it, what))
+				return MSC_ENOMEM;
+		}
+		return MSC_OK;
+	}
+	case MSC_N_MATCH_LIST: {
+		const msc_value *a = list_value(rec, n->fact), *b = list_value(rec, n->fact2);
+		for (i = 0; a && b && i < a->item_count; i++)
+			for (j = 0; j < b->item_count; j++)
+				if (pair_match(&a->items[i], &b->items[j]) == MSC_YES &&
+				    PUSHF(r, "%s: \"%s\" matches %s: \"%s\"", fact_path(rec, n->fact),
+					  a->items[i].text, fact_path(rec, n->fact2), b->items[j].text))
+					return MSC_ENOMEM;
+		return MSC_OK;
+	}
+	case MSC_N_MATCH_NAME: {
+		const msc_value *a = list_value(rec, n->fact);
+		for (i = 0; a && i < a->item_count; i++)
+			if (name_match(&a->items[i], n) == MSC_YES &&
+			    PUSHF(r, "%s: \"%s\" matches \"%s\"", fact_path(rec, n->fact), a->items[i].text, n->text))
+				return MSC_ENOMEM;
+		return MSC_OK;
+	}
+	}
+	return MSC_OK;
+}
+
+/* ---------------------------------------------------------------- missing */
+
+static int add_missing(msc_result *r, const msc_rule *rule, unsigned stamp, int fi)
+{
+	void *arr;
+	if (fi < 0 || r->stamp[fi] == stamp)
+		return MSC_OK;
+	r->stamp[fi] = stamp;
+	arr = r->missing;
+	if (msc__grow(&arr, &r->missing_cap, r->missing_count + 1, sizeof(msc_missing)))
+		return MSC_ENOMEM;
+	r->missing = arr;
+	r->missing[r->missing_count].rule = rule->info.id;
+	r->missing[r->missing_count].fact = r->rules->facts[fi].info.path;
+	r->missing[r->missing_count].question = msc__rule_question(r->rules, rule, fi);
+	r->missing_count++;
+	return MSC_OK;
+}
+
+static int has_unrecognized(const msc_value *v)
+{
+	size_t i;
+	for (i = 0; v && i < v->item_count; i++)
+		if (v->items[i].hit.table == MSC_LEX_NONE)
+			return 1;
+	return 0;
+}
+
+/* The facts that leave an unknown node unknown. */
+static int missing(msc_result *r, const msc_node *n, const msc_record *rec, const msc_rule *rule,
+		   unsigned stamp)
+{
+	switch (n->kind) {
+	case MSC_N_AND:
+	case MSC_N_OR:
+		if (msc__eval(n->a, rec) == MSC_UNKNOWN && missing(r, n->a, rec, rule, stamp))
+			return MSC_ENOMEM;
+		if (msc__eval(n->b, rec) == MSC_UNKNOWN && missing(r, n->b, rec, rule, stamp))
+			return MSC_ENOMEM;
+		return MSC_OK;
+	case MSC_N_NOT:
+		return missing(r, n->a, rec, rule, stamp);
+	case MSC_N_MATCH_LIST: {
+		const msc_value *a = list_value(rec, n->fact), *b = list_value(rec, n->fact2);
+		if ((!a || has_unrecognized(a)) && add_missing(r, rule, stamp, n->fact))
+			return MSC_ENOMEM;
+		if ((!b || has_unrecognized(b)) && add_missing(r, rule, stamp, n->fact2))
+			return MSC_ENOMEM;
+		return MSC_OK;
+	}
+	default:
+		return add_missing(r, rule, stamp, n->fact);
+	}
+}
+
+/* ---------------------------------------------------------------- screen */
+
+static void empty(msc_result *r)
+{
+	r->finding_count = r->missing_count = r->str_count = 0;
+	r->instr_count[0] = r->instr_count[1] = 0;
+	memset(r->unrec_start, 0, sizeof(r->unrec_start));
+	memset(r->unrec_count, 0, sizeof(r->unrec_count));
+	r->text.len = 0;
+}
+
+static int add_finding(msc_result *r, const msc_rule *rule, const msc_record *rec)
+{
+	msc_finding *f;
+	void *arr = r->findings;
+	if (msc__grow(&arr, &r->finding_cap, r->finding_count + 1, sizeof(msc_finding)))
+		return MSC_ENOMEM;
+	r->findings = arr;
+	arr = r->finding_start;
+	if (msc__grow(&arr, &r->start_cap, r->finding_count + 1, sizeof(size_t)))
+		return MSC_ENOMEM;
+	r->finding_start = arr;
+	f = &r->findings[r->finding_count];
+	f->rule = rule->info.id;
+	f->severity = rule->info.severity;
+	f->message = rule->info.message;
+	f->sources = rule->info.sources;
+	f->source_count = rule->info.source_count;
+	r->finding_start[r->finding_count] = r->str_count;
+	if (rule->when && because(r, rule->when, rec))
+		return MSC_ENOMEM;
+	f->because_count = r->str_count - r->finding_start[r->finding_count];
+	r->finding_count++;
+	return MSC_OK;
+}
+
+static int add_instruction(msc_result *r, const msc_rule *rule)
+{
+	int ph = rule->info.phase == MSC_AFTER;
+	void *arr = r->instr[ph];
+	if (msc__grow(&arr, &r->instr_cap[ph], r->instr_count[ph] + 1, sizeof(msc_instruction)))
+		return MSC_ENOMEM;
+	r->instr[ph] = arr;
+	r->instr[ph][r->instr_count[ph]].id = rule->info.id;
+	r->instr[ph][r->instr_count[ph]].phase = rule->info.phase;
+	r->instr[ph][r->instr_count[ph]].text = rule->info.message;
+	r->instr_count[ph]++;
+	return MSC_OK;
+}
+
+static int add_unrecognized(msc_result *r, const msc_record *rec)
+{
+	static const msc_fact_type kinds[3] = { MSC_FT_MEDICATIONS, MSC_FT_ALLERGIES, MSC_FT_INGREDIENTS };
+	size_t k, f, i;
+	for (k = 0; k < 3; k++) {
+		r->unrec_start[k] = r->str_count;
+		for (f = 0; f < rec->rules->fact_count; f++) {
+			const msc_value *v;
+			if (rec->rules->facts[f].type != kinds[k] || !(v = list_value(rec, (int)f)))
+				continue;
+			for (i = 0; i < v->item_count; i++)
+				if (v->items[i].hit.table == MSC_LEX_NONE && PUSHF(r, "%s", v->items[i].text))
+					return MSC_ENOMEM;
+		}
+		r->unrec_count[k] = r->str_count - r->unrec_start[k];
+	}
+	return MSC_OK;
+}
+
+static int resolve(msc_result *r)
+{
+	size_t i;
+	void *arr = (void *)r->str;
+	if (msc__grow(&arr, &r->str_ptr_cap, r->str_count, sizeof(char *)))
+		return MSC_ENOMEM;
+	r->str = arr;
+	for (i = 0; i < r->str_count; i++)
+		r->str[i] = r->text.data + r->str_off[i];
+	for (i = 0; i < r->finding_count; i++)
+		r->findings[i].because = r->findings[i].because_count ? &r->str[r->finding_start[i]] : NULL;
+	return MSC_OK;
+}
+
+static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec)
+{
+	size_t i;
+	msc_verdict worst = MSC_CLEAR;
+	void *arr;
+
+	arr = r->tri;
+	if (msc__grow(&arr, &r->tri_cap, rules->rule_count, 1))
+		return MSC_ENOMEM;
+	r->tri = arr;
+	arr = r->stamp;
+	if (rules->fact_count > r->stamp_cap) {
+		if (msc__grow(&arr, &r->stamp_cap, rules->fact_count, sizeof(unsigned)))
+			return MSC_ENOMEM;
+		r->stamp = arr;
+	}
+	memset(r->stamp, 0, rules->fact_count * sizeof(unsigned));
+	for (i = 0; i < rules->rule_count; i++) {
+		const msc_rule *rule = &rules->rules[i];
+		r->tri[i] = (signed char)(rule->when ? msc__eval(rule->when, rec) : MSC_YES);
+		if (rule->info.kind == MSC_RULE && r->tri[i] == MSC_YES && rule->info.severity > worst)
+			worst = rule->info.severity;
+	}
+	for (i = 0; i < rules->rule_count; i++) {
+		const msc_rule *rule = &rules->rules[i];
+		if (rule->info.kind == MSC_INSTRUCTION) {
+			if (r->tri[i] != MSC_NO && add_instruction(r, rule))
+				return MSC_ENOMEM;
+		} else if (r->tri[i] == MSC_YES) {
+			if (add_finding(r, rule, rec))
+				return MSC_ENOMEM;
+		} else if (r->tri[i] == MSC_UNKNOWN && rule->info.severity > worst) {
+			if (missing(r, rule->when, rec, rule, (unsigned)i + 1))
+				return MSC_ENOMEM;
+		}
+	}
+	if (add_unrecognized(r, rec) || resolve(r))
+		return MSC_ENOMEM;
+	r->verdict = worst;
+	if (r->missing_count && worst < MSC_INCOMPLETE)
+		r->verdict = MSC_INCOMPLETE;
+	return MSC_OK;
+}
+
+MSC_EXTERN(int) msc_screen(msc_result *r, const msc_rules *rules, const msc_record *rec)
+{
+	int rc;
+	if (!r || !rules || !rec)
+		return msc__fail(MSC_EINVAL, "result, rules or record is NULL");
+	empty(r);
+	r->rules = rules;
+	r->verdict = MSC_INCOMPLETE;
+	if (rec->rules != rules)
+		return msc__fail(MSC_EINVAL, "the record was made for another rule set");
+	rc = screen(r, rules, rec);
+	if (rc) {
+		/* never a half-built result, never clear */
+		empty(r);
+		r->verdict = MSC_INCOMPLETE;
+		return msc__fail(MSC_ENOMEM, "out of memory while screening");
+	}
+	return MSC_OK;
+}
+
+/* ---------------------------------------------------------------- accessors */
+
+MSC_EXTERN(int) msc_result_new(msc_result **out)
+{
+	if (!out)
+		return msc__fail(MSC_EINVAL, "out is NULL");
+	*out = msc__calloc(1, sizeof(msc_result));
+	if (!*out)
+		return msc__fail(MSC_ENOMEM, "out of memory");
+	(*out)->verdict = MSC_INCOMPLETE;
+	return MSC_OK;
+}
+
+MSC_EXTERN(void) msc_result_free(msc_result *r)
+{
+	if (!r)
+		return;
+	msc__free(r->tri);
+	msc__free(r->stamp);
+	msc__free(r->findings);
+	msc__free(r->finding_start);
+	msc__free(r->missing);
+	msc__free(r->instr[0]);
+	msc__free(r->instr[1]);
+	msc__free(r->str_off);
+	msc__free((void *)r->str);
+	msc_buf_free(&r->text);
+	msc__free(r);
+}
+
+MSC_EXTERN(msc_verdict) msc_result_verdict(const msc_result *r)
+{
+	return r ? r->verdict : MSC_INCOMPLETE;
+}
+
+MSC_EXTERN(const char *) msc_result_ruleset_name(const msc_result *r)
+{
+	return r && r->rules ? r->rules->name : NULL;
+}
+
+MSC_EXTERN(const char *) msc_result_ruleset_version(const msc_result *r)
+{
+	return r && r->rules ? r->rules->version : NULL;
+}
+
+MSC_EXTERN(size_t) msc_result_finding_count(const msc_result *r)
+{
+	return r ? r->finding_count : 0;
+}
+
+MSC_EXTERN(const msc_finding *) msc_result_finding(const msc_result *r, size_t i)
+{
+	return r && i < r->finding_count ? &r->findings[i] : NULL;
+}
+
+MSC_EXTERN(size_t) msc_result_missing_count(const msc_result *r)
+{
+	return r ? r->missing_count : 0;
+}
+
+MSC_EXTERN(const msc_missing *) msc_result_missing(const msc_result *r, size_t i)
+{
+	return r && i < r->missing_count ? &r->missing[i] : NULL;
+}
+
+MSC_EXTERN(size_t) msc_result_instruction_count(const msc_result *r, msc_phase phase)
+{
+	if (!r || (phase != MSC_BEFORE && phase != MSC_AFTER))
+		return 0;
+	return r->instr_count[phase == MSC_AFTER];
+}
+
+MSC_EXTERN(const msc_instruction *) msc_result_instruction(const msc_result *r, msc_phase phase, size_t i)
+{
+	if (!r || (phase != MSC_BEFORE && phase != MSC_AFTER) || i >= r->instr_count[phase == MSC_AFTER])
+		return NULL;
+	return &r->instr[phase == MSC_AFTER][i];
+}
+
+MSC_EXTERN(size_t) msc_result_unrecognized_count(const msc_result *r, msc_list list)
+{
+	if (!r || (unsigned)list > 2)
+		return 0;
+	return r->unrec_count[list];
+}
+
+MSC_EXTERN(const char *) msc_result_unrecognized(const msc_result *r, msc_list list, size_t i)
+{
+	if (!r || (unsigned)list > 2 || i >= r->unrec_count[list])
+		return NULL;
+	return r->str[r->unrec_start[list] + i];
+}

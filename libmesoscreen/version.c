@@ -1,0 +1,7 @@
+/* The version of the library that is linked. */
+#include "internal.h"
+
+MSC_EXTERN(const char *) msc_version(void)
+{
+	return MSC_VERSION;
+}
