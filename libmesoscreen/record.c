@@ -334,7 +334,10 @@ MSC_EXTERN(int) msc_record_set_list(msc_record *r, const char *field, const char
 		} else {
 			msc_lex_normalize(items[i], n, norm);
 			if (f->type == MSC_FT_MEDICATIONS) {
-				msc_lex_lookup(MSC_LEX_MEDICATION, norm, items[i], &it->hit);
+				/* a medicine, or a known ingredient taken as one (a
+				 * lidocaine cream, a vitamin): recognised, no class */
+				if (!msc_lex_lookup(MSC_LEX_MEDICATION, norm, items[i], &it->hit))
+					msc_lex_lookup(MSC_LEX_INGREDIENT, norm, items[i], &it->hit);
 			} else if (f->type == MSC_FT_INGREDIENTS) {
 				msc_lex_lookup(MSC_LEX_INGREDIENT, norm, items[i], &it->hit);
 			} else if (!msc_lex_lookup(MSC_LEX_INGREDIENT, norm, items[i], &it->hit) &&

@@ -329,7 +329,7 @@ static int because(msc_result *r, const msc_node *n, const msc_record *rec)
 		if (n->kind == MSC_N_HAS_CLASS)
 			snprintf(what, sizeof(what), ", class %s", n->text);
 		else if (n->kind == MSC_N_HAS_UNRECOGNIZED)
-			snprintf(what, sizeof(what), ", not in the lexicon");
+			snprintf(what, sizeof(what), " is not in the lexicon");
 		else
 			what[0] = '\0';
 		for (i = 0; v && i < v->item_count; i++) {

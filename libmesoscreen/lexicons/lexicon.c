@@ -28,6 +28,8 @@ static int is_unit(const char *w, size_t n)
 	return 0;
 }
 
+static int is_dose(const char *w, size_t n);
+
 /* A dose token: a number, optionally with a unit glued on ("100mg", "2.5"). */
 static int is_dose(const char *w, size_t n)
 {
@@ -37,11 +39,17 @@ static int is_dose(const char *w, size_t n)
 		digits += (w[i] >= '0' && w[i] <= '9');
 		i++;
 	}
-	if (!digits)
+	if (!digits) {
+		/* "units/ml", "mg/g": a unit per unit */
+		const char *slash = memchr(w, '/', n);
+		if (slash && slash > w && (size_t)(slash - w) + 1 < n)
+			return is_unit(w, (size_t)(slash - w)) &&
+			       is_dose(slash + 1, n - (size_t)(slash - w) - 1);
 		return is_unit(w, n);
+	}
 	if (i == n)
 		return 1;
-	return is_unit(w + i, n - i) || (w[i] == '/' && i + 1 < n);
+	return is_dose(w + i, n - i) || (w[i] == '/' && i + 1 < n);
 }
 
 void msc_lex_normalize(const char *in, size_t n, char *out)
@@ -129,8 +137,9 @@ static void strip_modifiers(const char *norm, char *out)
 	out[o] = '\0';
 }
 
-static int atc_code(const char *raw, char *code)
+static int atc_code(const char *raw, char *out)
 {
+	char code[8];
 	size_t i, n = 0;
 	while (*raw == ' ' || *raw == '\t')
 		raw++;
@@ -147,10 +156,14 @@ static int atc_code(const char *raw, char *code)
 			return 0;
 	code[n] = '\0';
 	/* a full ATC code: letter, 2 digits, 2 letters, 2 digits */
-	return n == 7 && code[0] >= 'A' && code[0] <= 'Z' &&
-	       code[1] >= '0' && code[1] <= '9' && code[2] >= '0' && code[2] <= '9' &&
-	       code[3] >= 'A' && code[3] <= 'Z' && code[4] >= 'A' && code[4] <= 'Z' &&
-	       code[5] >= '0' && code[5] <= '9' && code[6] >= '0' && code[6] <= '9';
+	if (n == 7 && code[0] >= 'A' && code[0] <= 'Z' &&
+	    code[1] >= '0' && code[1] <= '9' && code[2] >= '0' && code[2] <= '9' &&
+	    code[3] >= 'A' && code[3] <= 'Z' && code[4] >= 'A' && code[4] <= 'Z' &&
+	    code[5] >= '0' && code[5] <= '9' && code[6] >= '0' && code[6] <= '9') {
+		memcpy(out, code, 8);
+		return 1;
+	}
+	return 0;
 }
 
 unsigned msc_lex_atc_classes(const char *atc)
