@@ -384,7 +384,9 @@ int msc__record_state(const msc_record *r, int fi, const msc_value **value)
 	*value = v;
 	if (v->set && v->state != MSC_VS_UNKNOWN)
 		return v->state;
-	if (f->has_default && r->present[f->section])
+	/* `default none` means absent is "not given", plan or no plan; a
+	 * value default (a plan switch) applies once its section is present */
+	if (f->has_default && (r->present[f->section] || f->default_state == MSC_VS_NONE))
 		return f->default_state;
 	return MSC_VS_UNKNOWN;
 }

@@ -123,7 +123,7 @@ int msc__record_from_json(msc_record *rec, const char *json, size_t len, int fla
 	if (len > MSC_MAX_RECORD_JSON)
 		return msc__fail(MSC_ELIMIT, "record: %zu bytes, more than the limit of %d", len,
 				 MSC_MAX_RECORD_JSON);
-	root = json_loadb(json ? json : "", len, JSON_REJECT_DUPLICATES, &err);
+	root = json_loadb(json ? json : "", len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
 	if (!root) {
 		if (json_error_code(&err) == json_error_out_of_memory)
 			return msc__fail(MSC_ENOMEM, "out of memory while parsing JSON");

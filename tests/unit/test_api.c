@@ -1,0 +1,427 @@
+/*
+ * The public API at its edges: every bad-input path of the JSON edge and
+ * the setters, the limits at and one past, NULL arguments, result reuse,
+ * the batch, and the rule compiler's errors.
+ */
+#include <string.h>
+
+#include "testutil.h"
+
+static msc_rules *rules;
+static msc_record *rec;
+static msc_result *res;
+
+static void setup(void)
+{
+	ck_assert_int_eq(msc_rules_builtin(&rules), MSC_OK);
+	ck_assert_int_eq(msc_record_new(&rec, rules), MSC_OK);
+	ck_assert_int_eq(msc_result_new(&res), MSC_OK);
+}
+
+static void teardown(void)
+{
+	msc_result_free(res);
+	msc_record_free(rec);
+	msc_rules_free(rules);
+}
+
+static int from_json(const char *json)
+{
+	return msc_record_from_json(rec, json, strlen(json));
+}
+
+static void assert_error(int rc, int code, const char *prefix)
+{
+	ck_assert_msg(rc == code, "got %s (%s), expected %s", msc_status_name(rc), msc_error_message(),
+		      msc_status_name(code));
+	ck_assert_msg(strncmp(msc_error_message(), prefix, strlen(prefix)) == 0,
+		      "message '%s' does not start with '%s'", msc_error_message(), prefix);
+}
+
+/* The record must be empty after a rejected input: screening it gives
+ * what an empty record gives, never a half-read patient. */
+static void assert_record_empty(void)
+{
+	msc_record *empty;
+	msc_result *r2;
+	char *a, *b;
+	ck_assert_int_eq(msc_record_new(&empty, rules), MSC_OK);
+	ck_assert_int_eq(msc_result_new(&r2), MSC_OK);
+	ck_assert_int_eq(msc_screen(res, rules, rec), MSC_OK);
+	ck_assert_int_eq(msc_screen(r2, rules, empty), MSC_OK);
+	ck_assert_int_eq(msc_result_to_json(&a, NULL, res), MSC_OK);
+	ck_assert_int_eq(msc_result_to_json(&b, NULL, r2), MSC_OK);
+	ck_assert_str_eq(a, b);
+	msc_free(a);
+	msc_free(b);
+	msc_result_free(r2);
+	msc_record_free(empty);
+}
+
+START_TEST(rejected_whole)
+{
+	/* the first field is valid, the second is not: nothing is kept */
+	assert_error(from_json("{\"patient\": {\"pregnant\": true, \"stroke_history\": \"perhaps\"}}"),
+		     MSC_EFIELD, "patient.stroke_history:");
+	assert_record_empty();
+	assert_error(from_json("{\"patient\": {\"pregnant\": true}, \"plan\": {\"area\": \"elbow\"}}"),
+		     MSC_EFIELD, "plan.area:");
+	assert_record_empty();
+}
+END_TEST
+
+START_TEST(malformed_json_names_line_and_column)
+{
+	assert_error(from_json("{\n  \"patient\": {\n    \"pregnant\": tru\n  }\n}"), MSC_EPARSE, "line 3, column");
+	assert_error(from_json(""), MSC_EPARSE, "line");
+	assert_error(from_json("{\"patient\": {}} trailing"), MSC_EPARSE, "line 1");
+	/* invalid UTF-8 inside a string */
+	assert_error(from_json("{\"patient\": {\"medications\": [\"\xff\xfe\"]}}"), MSC_EPARSE, "line 1");
+	/* \u0000 inside a string is refused by the parser */
+	assert_error(from_json("{\"patient\": {\"medications\": [\"a\\u0000b\"]}}"), MSC_EPARSE, "line 1");
+	assert_record_empty();
+}
+END_TEST
+
+START_TEST(wrong_types_name_the_field)
+{
+	assert_error(from_json("{\"patient\": {\"pregnant\": 1}}"), MSC_EFIELD, "patient.pregnant:");
+	assert_error(from_json("{\"patient\": {\"hair_transplant_months_ago\": true}}"), MSC_EFIELD,
+		     "patient.hair_transplant_months_ago:");
+	assert_error(from_json("{\"plan\": {\"area\": 3}}"), MSC_EFIELD, "plan.area:");
+	assert_error(from_json("{\"plan\": {\"ingredients\": {}}}"), MSC_EFIELD, "plan.ingredients:");
+	assert_error(from_json("{\"plan\": {\"ingredients\": [null]}}"), MSC_EFIELD, "plan.ingredients[0]:");
+	assert_error(from_json("{\"patient\": []}"), MSC_EFIELD, "patient:");
+	assert_error(from_json("{\"patient\": {\"pregnant\": true}, \"age\": 3}"), MSC_EFIELD, "age:");
+	assert_error(from_json("{\"patient\": {\"area\": \"face\"}}"), MSC_EFIELD, "patient.area:");
+	assert_error(from_json("{\"patient\": {\"patient.pregnant\": true}}"), MSC_EFIELD, "patient.patient.pregnant:");
+	assert_error(from_json("{\"plan\": {\"depth_mm\": 0}}"), MSC_EFIELD, "plan.depth_mm:");
+	assert_error(from_json("{\"plan\": {\"depth_mm\": 101}}"), MSC_EFIELD, "plan.depth_mm:");
+	assert_error(from_json("{\"patient\": {\"hair_transplant_months_ago\": -1}}"), MSC_EFIELD,
+		     "patient.hair_transplant_months_ago:");
+	assert_error(from_json("\"a string\""), MSC_EFIELD, "record:");
+}
+END_TEST
+
+static char *list_json(const char *field, size_t count, size_t len)
+{
+	size_t cap = 64 + count * (len + 4), i, o;
+	char *s = malloc(cap);
+	o = (size_t)snprintf(s, cap, "{\"patient\": {\"%s\": [", field);
+	for (i = 0; i < count; i++) {
+		s[o++] = i ? ',' : ' ';
+		s[o++] = '"';
+		memset(s + o, 'x', len);
+		o += len;
+		s[o++] = '"';
+	}
+	snprintf(s + o, cap - o, "]}}");
+	return s;
+}
+
+START_TEST(limits_at_and_one_past)
+{
+	char *at = list_json("allergies", MSC_MAX_LIST, 4), *past = list_json("allergies", MSC_MAX_LIST + 1, 4);
+	char *long_ok = list_json("medications", 1, MSC_MAX_TEXT), *long_bad = list_json("medications", 1, MSC_MAX_TEXT + 1);
+	char *huge;
+
+	ck_assert_int_eq(from_json(at), MSC_OK);
+	assert_error(from_json(past), MSC_ELIMIT, "patient.allergies:");
+	ck_assert_int_eq(from_json(long_ok), MSC_OK);
+	assert_error(from_json(long_bad), MSC_ELIMIT, "patient.medications[0]:");
+	/* a whole record over the size limit */
+	huge = malloc(MSC_MAX_RECORD_JSON + 2);
+	memset(huge, ' ', MSC_MAX_RECORD_JSON + 1);
+	memcpy(huge, "{}", 2);
+	huge[MSC_MAX_RECORD_JSON + 1] = '\0';
+	assert_error(msc_record_from_json(rec, huge, MSC_MAX_RECORD_JSON + 1), MSC_ELIMIT, "record:");
+	ck_assert_int_eq(msc_record_from_json(rec, huge, MSC_MAX_RECORD_JSON), MSC_OK);
+	/* deep nesting is refused, not a crash */
+	{
+		char *deep = malloc(200001);
+		memset(deep, '[', 100000);
+		memset(deep + 100000, ']', 100000);
+		deep[200000] = '\0';
+		ck_assert_int_ne(msc_record_from_json(rec, deep, 200000), MSC_OK);
+		free(deep);
+	}
+	free(huge);
+	free(at);
+	free(past);
+	free(long_ok);
+	free(long_bad);
+}
+END_TEST
+
+START_TEST(null_arguments)
+{
+	msc_rules *r = (msc_rules *)1;
+	msc_record *x = (msc_record *)1;
+	char *out = (char *)1;
+	ck_assert_int_eq(msc_rules_builtin(NULL), MSC_EINVAL);
+	ck_assert_int_eq(msc_record_new(NULL, rules), MSC_EINVAL);
+	ck_assert_int_eq(msc_record_new(&x, NULL), MSC_EINVAL);
+	ck_assert_ptr_null(x);
+	ck_assert_int_eq(msc_record_from_json(NULL, "{}", 2), MSC_EINVAL);
+	ck_assert_int_eq(msc_record_from_json(rec, NULL, 2), MSC_EINVAL);
+	ck_assert_int_eq(msc_record_set_answer(rec, NULL, MSC_YES), MSC_EINVAL);
+	ck_assert_int_eq(msc_record_set_word(rec, "area", NULL), MSC_EINVAL);
+	ck_assert_int_eq(msc_record_set_list(rec, "allergies", NULL, 2), MSC_EINVAL);
+	ck_assert_int_eq(msc_screen(NULL, rules, rec), MSC_EINVAL);
+	ck_assert_int_eq(msc_screen(res, NULL, rec), MSC_EINVAL);
+	ck_assert_int_eq(msc_screen(res, rules, NULL), MSC_EINVAL);
+	ck_assert_int_eq(msc_result_verdict(res), MSC_INCOMPLETE);
+	ck_assert_int_eq(msc_result_to_json(&out, NULL, NULL), MSC_EINVAL);
+	ck_assert_int_eq(msc_result_verdict(NULL), MSC_INCOMPLETE);
+	ck_assert_uint_eq(msc_result_finding_count(NULL), 0);
+	ck_assert_ptr_null(msc_result_finding(res, 0));
+	ck_assert_ptr_null(msc_result_unrecognized(res, (msc_list)7, 0));
+	ck_assert_ptr_null(msc_verdict_name(9));
+	ck_assert_str_eq(msc_status_name(-99), "MSC_EUNKNOWN");
+	(void)r;
+	/* freeing NULL is a no-op */
+	msc_rules_free(NULL);
+	msc_record_free(NULL);
+	msc_result_free(NULL);
+	msc_batch_free(NULL);
+	msc_compiler_free(NULL);
+	msc_free(NULL);
+	msc_record_clear(NULL);
+	ck_assert(msc_error_message() != NULL);
+}
+END_TEST
+
+START_TEST(setters_validate)
+{
+	const char *meds[] = { "Eliquis", "aspirin 100 mg" };
+	const char *bad_utf8[] = { "\xc3\x28" };
+	const char *null_item[] = { "aspirin", NULL };
+	assert_error(msc_record_set_answer(rec, "patient.nope", MSC_YES), MSC_EFIELD, "patient.nope:");
+	assert_error(msc_record_set_answer(rec, "area", MSC_YES), MSC_EFIELD, "plan.area:");
+	assert_error(msc_record_set_answer(rec, "pregnant", (msc_answer)5), MSC_EINVAL, "patient.pregnant:");
+	assert_error(msc_record_set_number(rec, "pregnant", 1), MSC_EFIELD, "patient.pregnant:");
+	assert_error(msc_record_set_number(rec, "depth_mm", 1.0 / 0.0), MSC_EFIELD, "plan.depth_mm:");
+	assert_error(msc_record_set_word(rec, "technique", "laser"), MSC_EFIELD, "plan.technique:");
+	assert_error(msc_record_set_word(rec, "medications", "aspirin"), MSC_EFIELD, "patient.medications:");
+	assert_error(msc_record_set_list(rec, "allergies", bad_utf8, 1), MSC_EFIELD, "patient.allergies[0]:");
+	assert_error(msc_record_set_list(rec, "allergies", null_item, 2), MSC_EFIELD, "patient.allergies[1]:");
+	assert_error(msc_record_set_list(rec, "pregnant", meds, 2), MSC_EFIELD, "patient.pregnant:");
+	assert_error(msc_record_set_present(rec, "patients"), MSC_EFIELD, "patients:");
+	ck_assert_int_eq(msc_record_set_word(rec, "hair_transplant_months_ago", "never"), MSC_OK);
+	ck_assert_int_eq(msc_record_set_word(rec, "hair_transplant_months_ago", "4.5"), MSC_OK);
+	ck_assert_int_eq(msc_record_set_word(rec, "pregnant", "unknown"), MSC_OK);
+	ck_assert_int_eq(msc_record_set_list(rec, "medications", meds, 2), MSC_OK);
+	ck_assert_int_eq(msc_record_set_list(rec, "allergies", NULL, 0), MSC_OK);
+	ck_assert_int_eq(msc_screen(res, rules, rec), MSC_OK);
+	ck_assert_int_eq(msc_result_verdict(res), MSC_INCOMPLETE);
+}
+END_TEST
+
+/* The C API builds the same record as JSON and gets the same result. */
+START_TEST(setters_match_json)
+{
+	const char *meds[] = { "Xarelto" };
+	const char *none[] = { NULL };
+	msc_record *j;
+	msc_result *rj;
+	char *a, *b;
+	const char *json = "{\"patient\": {\"pregnant\": false, \"breastfeeding\": false, \"stroke_history\": false,"
+			   " \"insulin_dependent_diabetes\": false, \"cancer\": false, \"clotting_disorder\": false,"
+			   " \"urticaria\": false, \"heart_disease_multiple_drugs\": false, \"medications\": [\"Xarelto\"],"
+			   " \"allergies\": [], \"hair_transplant_months_ago\": \"never\"},"
+			   " \"plan\": {\"area\": \"thighs\", \"ingredients\": [\"caffeine\"], \"depth_mm\": 5}}";
+	static const char *const no[] = { "pregnant", "breastfeeding", "stroke_history", "insulin_dependent_diabetes",
+					  "cancer", "clotting_disorder", "urticaria", "heart_disease_multiple_drugs" };
+	size_t i;
+	const char *ingr[] = { "caffeine" };
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		ck_assert_int_eq(msc_record_set_answer(rec, no[i], MSC_NO), MSC_OK);
+	ck_assert_int_eq(msc_record_set_list(rec, "medications", meds, 1), MSC_OK);
+	ck_assert_int_eq(msc_record_set_list(rec, "allergies", none, 0), MSC_OK);
+	ck_assert_int_eq(msc_record_set_word(rec, "hair_transplant_months_ago", "never"), MSC_OK);
+	ck_assert_int_eq(msc_record_set_word(rec, "plan.area", "thighs"), MSC_OK);
+	ck_assert_int_eq(msc_record_set_list(rec, "ingredients", ingr, 1), MSC_OK);
+	ck_assert_int_eq(msc_record_set_number(rec, "depth_mm", 5), MSC_OK);
+	ck_assert_int_eq(msc_record_new(&j, rules), MSC_OK);
+	ck_assert_int_eq(msc_result_new(&rj), MSC_OK);
+	ck_assert_int_eq(msc_record_from_json(j, json, strlen(json)), MSC_OK);
+	ck_assert_int_eq(msc_screen(res, rules, rec), MSC_OK);
+	ck_assert_int_eq(msc_screen(rj, rules, j), MSC_OK);
+	ck_assert_int_eq(msc_result_to_json(&a, NULL, res), MSC_OK);
+	ck_assert_int_eq(msc_result_to_json(&b, NULL, rj), MSC_OK);
+	ck_assert_str_eq(a, b);
+	ck_assert_int_eq(msc_result_verdict(res), MSC_CAUTION); /* blood thinner + depth 5 mm */
+	msc_free(a);
+	msc_free(b);
+	msc_result_free(rj);
+	msc_record_free(j);
+}
+END_TEST
+
+START_TEST(result_reuse_and_records_of_other_sets)
+{
+	msc_rules *other;
+	msc_record *foreign;
+	ck_assert_int_eq(from_json("{\"patient\": {\"pregnant\": true}}"), MSC_OK);
+	ck_assert_int_eq(msc_screen(res, rules, rec), MSC_OK);
+	ck_assert_int_eq(msc_result_verdict(res), MSC_DEFER);
+	ck_assert_uint_eq(msc_result_finding_count(res), 1);
+	msc_record_clear(rec);
+	ck_assert_int_eq(msc_screen(res, rules, rec), MSC_OK);
+	ck_assert_int_eq(msc_result_verdict(res), MSC_INCOMPLETE);
+	ck_assert_uint_eq(msc_result_finding_count(res), 0);
+	ck_assert_str_eq(msc_result_ruleset_name(res), "builtin");
+	/* a record made for another rule set is refused */
+	ck_assert_int_eq(msc_rules_builtin(&other), MSC_OK);
+	ck_assert_int_eq(msc_record_new(&foreign, other), MSC_OK);
+	ck_assert_int_eq(msc_screen(res, rules, foreign), MSC_EINVAL);
+	ck_assert_int_eq(msc_result_verdict(res), MSC_INCOMPLETE);
+	msc_record_free(foreign);
+	msc_rules_free(other);
+}
+END_TEST
+
+START_TEST(batch_reports_bad_lines_and_keeps_the_good)
+{
+	msc_batch *b;
+	const char *lines = "{\"patient\": {\"pregnant\": true}}\n"
+			    "{\"patient\": {\"pregnant\": \"maybe\"}}\n"
+			    "\n"
+			    "not json\r\n"
+			    "{\"patient\": {\"stroke_history\": true, \"pregnant\": true}}";
+	ck_assert_int_eq(msc_batch_new(&b, rules, 0), MSC_OK);
+	ck_assert_int_eq(msc_batch_screen_lines(b, lines, strlen(lines)), MSC_OK);
+	ck_assert_uint_eq(msc_batch_count(b), 5);
+	ck_assert_int_eq(msc_batch_status(b, 0), MSC_OK);
+	ck_assert_int_eq(msc_batch_verdict(b, 0), MSC_DEFER);
+	ck_assert_str_eq(msc_batch_fired(b, 0), "CI.PREGNANCY");
+	ck_assert_int_eq(msc_batch_status(b, 1), MSC_EFIELD);
+	ck_assert_str_eq(msc_batch_fired(b, 1), "");
+	ck_assert(strncmp(msc_batch_error(b, 1), "patient.pregnant:", 17) == 0);
+	ck_assert_int_eq(msc_batch_status(b, 2), MSC_EPARSE);
+	ck_assert_int_eq(msc_batch_status(b, 3), MSC_EPARSE);
+	ck_assert_int_eq(msc_batch_verdict(b, 4), MSC_CONTRAINDICATED);
+	ck_assert_str_eq(msc_batch_fired(b, 4), "CI.PREGNANCY,CI.STROKE");
+	ck_assert_ptr_null(msc_batch_error(b, 4));
+	ck_assert_ptr_null(msc_batch_result_json(b, 4)); /* not kept without the flag */
+	ck_assert_int_eq(msc_batch_status(b, 5), MSC_EINVAL);
+	ck_assert_ptr_null(msc_batch_fired(b, 5));
+	msc_batch_free(b);
+	ck_assert_int_eq(msc_batch_new(&b, rules, 1u << 7), MSC_EINVAL);
+	/* flat rows, as pandas writes them */
+	ck_assert_int_eq(msc_batch_new(&b, rules, MSC_BATCH_FLAT | MSC_BATCH_KEEP_JSON), MSC_OK);
+	lines = "{\"pregnant\": false, \"area\": \"scalp\", \"hair_transplant_months_ago\": 2, \"depth_mm\": null}\n"
+		"{\"pregnnt\": true}\n";
+	ck_assert_int_eq(msc_batch_screen_lines(b, lines, strlen(lines)), MSC_OK);
+	ck_assert_uint_eq(msc_batch_count(b), 2);
+	ck_assert_str_eq(msc_batch_fired(b, 0), "PR.HAIR_TRANSPLANT");
+	ck_assert(strstr(msc_batch_result_json(b, 0), "\"verdict\":\"defer\"") != NULL);
+	ck_assert(strncmp(msc_batch_error(b, 1), "pregnnt:", 8) == 0);
+	msc_batch_free(b);
+}
+END_TEST
+
+START_TEST(rules_and_questions_json)
+{
+	char *out;
+	size_t len;
+	ck_assert_int_eq(msc_rules_to_json(&out, &len, rules), MSC_OK);
+	ck_assert_uint_eq(strlen(out), len);
+	ck_assert(strstr(out, "\"id\":\"CI.PREGNANCY\"") != NULL);
+	msc_free(out);
+	/* for a face plan the hair-transplant question cannot matter */
+	ck_assert_int_eq(from_json("{\"plan\": {\"area\": \"face\", \"ingredients\": [\"biotin\"]}}"), MSC_OK);
+	ck_assert_int_eq(msc_questions_to_json(&out, NULL, rules, rec), MSC_OK);
+	ck_assert(strstr(out, "patient.pregnant") != NULL);
+	ck_assert(strstr(out, "hair_transplant") == NULL);
+	msc_free(out);
+	ck_assert_int_eq(from_json("{\"plan\": {\"area\": \"scalp\"}}"), MSC_OK);
+	ck_assert_int_eq(msc_questions_to_json(&out, NULL, rules, rec), MSC_OK);
+	ck_assert(strstr(out, "hair_transplant") != NULL);
+	msc_free(out);
+}
+END_TEST
+
+/* ------------------------------------------------------------ compiler */
+
+static void assert_compile_error(const char *text, const char *expected)
+{
+	msc_compiler *c;
+	msc_rules *r = (msc_rules *)1;
+	size_t i;
+	int found = 0;
+	ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
+	ck_assert_int_eq(msc_compiler_add_text(c, "clinic.rules", text, strlen(text)), MSC_ERULES);
+	for (i = 0; i < msc_compiler_error_count(c); i++)
+		found |= strcmp(msc_compiler_error(c, i), expected) == 0;
+	ck_assert_msg(found, "expected '%s', first error: '%s'", expected,
+		      msc_compiler_error(c, 0) ? msc_compiler_error(c, 0) : "(none)");
+	ck_assert_int_eq(msc_compiler_get_rules(c, &r), MSC_ERULES);
+	ck_assert_ptr_null(r);
+	msc_compiler_free(c);
+}
+
+START_TEST(compiler_errors_at_line_and_column)
+{
+	assert_compile_error("rule CI.PREGNANCY\n  severity defer\n  when patient.pregnant\n  message \"x\"\n  sources S004\n",
+			     "clinic.rules:1:6: duplicate id 'CI.PREGNANCY'");
+	assert_compile_error("rule X.A\n  severity defer\n  when patient.age < 18\n  message \"x\"\n  sources S004\n",
+			     "clinic.rules:3:8: unknown fact 'patient.age'");
+	assert_compile_error("rule X.A\n  severity maybe\n  when patient.pregnant\n  message \"x\"\n  sources S004\n",
+			     "clinic.rules:2:12: severity is contraindicated, defer or caution, not 'maybe'");
+	assert_compile_error("rule X.A\n  severity defer\n  when plan.area < 3\n  message \"x\"\n  sources S004\n",
+			     "clinic.rules:3:18: '<' compares numbers, and plan.area is enum");
+	assert_compile_error("rule X.A\n  severity defer\n  when plan.area = elbow\n  message \"x\"\n  sources S004\n",
+			     "clinic.rules:3:20: 'elbow' is not a value of plan.area");
+	assert_compile_error("rule X.A\n  severity defer\n  when patient.pregnant\n  message \"x\n",
+			     "clinic.rules:4:11: unterminated string");
+	assert_compile_error("rule X.A\n  severity defer\n  when patient.pregnant\n  message \"x\"\n  sources S999\n",
+			     "clinic.rules:5:11: unknown source 'S999' (declare it with 'source')");
+	assert_compile_error("fact patient.age words\n", "clinic.rules:1:18: expected a fact type (yesno, number, enum, medications, allergies, ingredients, codes), not 'words'");
+	assert_compile_error("rule X.A\n  severity defer\n  message \"x\"\n  sources S004\n",
+			     "clinic.rules:1:1: rule X.A has no 'when' condition");
+	assert_compile_error("bogus\n", "clinic.rules:1:1: expected ruleset, version, source, fact, rule or instruction, not 'bogus'");
+}
+END_TEST
+
+START_TEST(compiler_collects_every_error)
+{
+	msc_compiler *c;
+	const char *text = "rule X.A\n  severity maybe\n  when patient.pregnant\n  message \"x\"\n  sources S004\n"
+			   "rule X.B\n  severity defer\n  when patient.nope\n  message \"x\"\n  sources S004\n";
+	ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
+	ck_assert_int_eq(msc_compiler_add_text(c, "f", text, strlen(text)), MSC_ERULES);
+	ck_assert_uint_eq(msc_compiler_error_count(c), 2);
+	ck_assert_ptr_null(msc_compiler_error(c, 2));
+	msc_compiler_free(c);
+	ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
+	ck_assert_int_eq(msc_compiler_add_file(c, "/nonexistent/x.rules"), MSC_EIO);
+	msc_compiler_free(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("api");
+	TCase *j = tcase_create("json");
+	TCase *r = tcase_create("record");
+	TCase *c = tcase_create("compiler");
+	tcase_add_checked_fixture(j, setup, teardown);
+	tcase_add_checked_fixture(r, setup, teardown);
+	tcase_add_test(j, rejected_whole);
+	tcase_add_test(j, malformed_json_names_line_and_column);
+	tcase_add_test(j, wrong_types_name_the_field);
+	tcase_add_test(j, limits_at_and_one_past);
+	tcase_add_test(r, null_arguments);
+	tcase_add_test(r, setters_validate);
+	tcase_add_test(r, setters_match_json);
+	tcase_add_test(r, result_reuse_and_records_of_other_sets);
+	tcase_add_test(r, batch_reports_bad_lines_and_keeps_the_good);
+	tcase_add_test(r, rules_and_questions_json);
+	tcase_add_test(c, compiler_errors_at_line_and_column);
+	tcase_add_test(c, compiler_collects_every_error);
+	suite_add_tcase(s, j);
+	suite_add_tcase(s, r);
+	suite_add_tcase(s, c);
+	return msc_test_main(s);
+}
