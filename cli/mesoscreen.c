@@ -33,6 +33,7 @@ static void usage(FILE *to)
 	      "                               JSON; JSON Lines input (one record a line) prints\n"
 	      "                               one result a line, a bad line as {\"line\", \"error\"}\n"
 	      "  rules [--json]               list the rule table: id, severity or phase, sources\n"
+	      "  rules --check FILE...        validate rule files: every error as file:line:column\n"
 	      "  questions [--json] [--plan FILE|-]\n"
 	      "                               the questionnaire; for a plan ({\"plan\": {...}}) only\n"
 	      "                               the questions that can change its verdict\n"
@@ -291,6 +292,40 @@ static int cmd_screen(const msc_rules *rules, int argc, char **argv)
 static int cmd_rules(const msc_rules *rules, int argc, char **argv)
 {
 	size_t i, j;
+	if (argc >= 1 && strcmp(argv[0], "--check") == 0) {
+		/* validate rule files only: every error, then a non-zero exit */
+		msc_compiler *c;
+		int bad = 0, k;
+		if (argc < 2) {
+			fputs("mesoscreen: rules --check needs a FILE\n", stderr);
+			return EXIT_USAGE;
+		}
+		if (msc_compiler_new(&c))
+			return EXIT_INTERNAL;
+		for (k = 1; k < argc; k++) {
+			int rc = msc_compiler_add_file(c, argv[k]);
+			if (rc && rc != MSC_ERULES)
+				fprintf(stderr, "mesoscreen: %s\n", msc_error_message());
+			bad |= rc != MSC_OK;
+		}
+		for (i = 0; i < msc_compiler_error_count(c); i++)
+			fprintf(stderr, "%s\n", msc_compiler_error(c, i));
+		if (!bad) {
+			msc_rules *checked;
+			if (msc_compiler_get_rules(c, &checked) == MSC_OK) {
+				printf("ok: %s (%zu rules and instructions, %zu facts)\n", msc_rules_name(checked),
+				       msc_rules_count(checked), msc_rules_fact_count(checked));
+				for (i = 0; i < msc_rules_file_count(checked); i++)
+					printf("  %s sha256:%s\n", msc_rules_file_get(checked, i)->name,
+					       msc_rules_file_get(checked, i)->sha256);
+				msc_rules_free(checked);
+			} else {
+				bad = 1;
+			}
+		}
+		msc_compiler_free(c);
+		return bad ? EXIT_INPUT : EXIT_OK;
+	}
 	if (argc == 1 && strcmp(argv[0], "--json") == 0) {
 		char *out;
 		if (msc_rules_to_json(&out, NULL, rules))
@@ -308,11 +343,13 @@ static int cmd_rules(const msc_rules *rules, int argc, char **argv)
 	for (i = 0; i < msc_rules_count(rules); i++) {
 		const msc_rule_info *r = msc_rules_get(rules, i);
 		printf("%-28s %-16s ", r->id,
-		       r->kind == MSC_RULE ? msc_verdict_name(r->severity) :
+		       r->disabled ? "disabled" : r->kind == MSC_RULE ? msc_verdict_name(r->severity) :
 		       r->phase == MSC_BEFORE ? "before" : "after");
 		for (j = 0; j < r->source_count; j++)
 			printf("%s%s", j ? "; " : "", r->sources[j]);
 		putchar('\n');
+		if (r->changed_by)
+			printf("%-28s changed by %s: %s\n", "", r->changed_by, r->reason ? r->reason : "(stricter)");
 	}
 	return EXIT_OK;
 }

@@ -222,6 +222,9 @@ struct msc_rules {
 	msc_arena arena;
 	char *name;
 	char *version;
+	msc_rules_file *files;
+	size_t file_count, file_cap;
+	size_t override_count;    /* rules changed by a clinic file */
 	char **sections;
 	size_t section_count;
 	msc_fact *facts;
@@ -235,6 +238,9 @@ int msc__rules_fact_index(const msc_rules *rules, const char *name, size_t len);
 int msc__rules_section_index(const msc_rules *rules, const char *name, size_t len);
 /* The question to ask for `fact` on behalf of `rule`. */
 const char *msc__rule_question(const msc_rules *rules, const msc_rule *rule, int fact);
+
+/* SHA-256 of data as 64 hex digits. */
+void msc_sha256_hex(const char *data, size_t len, char out[65]);
 
 /* The built-in rule text (generated from rules/builtin.rules). */
 extern const char msc__builtin_rules[];
@@ -275,6 +281,9 @@ int msc__record_answer(const msc_record *rec, int fact);
 
 /* JSON in, nested or flat (batch.h's MSC_BATCH_FLAT). */
 int msc__record_from_json(msc_record *rec, const char *json, size_t len, int flat);
+
+/* The rule set a result was screened with (NULL before any screening). */
+const msc_rules *msc__result_rules(const msc_result *res);
 
 /* ---------------------------------------------------------------- evaluation */
 

@@ -35,6 +35,8 @@ struct msc_result {
 	const char **str;          /* resolved once the text buffer stops moving */
 	size_t str_ptr_cap;
 	size_t unrec_start[3], unrec_count[3];
+	msc_override *overrides;
+	size_t override_count, override_cap;
 	msc_buf text;
 };
 
@@ -423,7 +425,7 @@ static int missing(msc_result *r, const msc_node *n, const msc_record *rec, cons
 
 static void empty(msc_result *r)
 {
-	r->finding_count = r->missing_count = r->str_count = 0;
+	r->finding_count = r->missing_count = r->str_count = r->override_count = 0;
 	r->instr_count[0] = r->instr_count[1] = 0;
 	memset(r->unrec_start, 0, sizeof(r->unrec_start));
 	memset(r->unrec_count, 0, sizeof(r->unrec_count));
@@ -466,6 +468,22 @@ static int add_instruction(msc_result *r, const msc_rule *rule)
 	r->instr[ph][r->instr_count[ph]].phase = rule->info.phase;
 	r->instr[ph][r->instr_count[ph]].text = rule->info.message;
 	r->instr_count[ph]++;
+	return MSC_OK;
+}
+
+/* A clinic change that affects this result: the rule's condition is true or unknown. */
+static int add_override(msc_result *r, const msc_rule *rule)
+{
+	void *arr = r->overrides;
+	msc_override *o;
+	if (msc__grow(&arr, &r->override_cap, r->override_count + 1, sizeof(msc_override)))
+		return MSC_ENOMEM;
+	r->overrides = arr;
+	o = &r->overrides[r->override_count++];
+	o->rule = rule->info.id;
+	o->action = rule->info.disabled ? "disabled" : "overridden";
+	o->reason = rule->info.reason;
+	o->changed_by = rule->info.changed_by;
 	return MSC_OK;
 }
 
@@ -522,11 +540,16 @@ static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec)
 	for (i = 0; i < rules->rule_count; i++) {
 		const msc_rule *rule = &rules->rules[i];
 		r->tri[i] = (signed char)(rule->when ? msc__eval(rule->when, rec) : MSC_YES);
-		if (rule->info.kind == MSC_RULE && r->tri[i] == MSC_YES && rule->info.severity > worst)
+		if (rule->info.kind == MSC_RULE && !rule->info.disabled && r->tri[i] == MSC_YES &&
+		    rule->info.severity > worst)
 			worst = rule->info.severity;
 	}
 	for (i = 0; i < rules->rule_count; i++) {
 		const msc_rule *rule = &rules->rules[i];
+		if (rule->info.changed_by && r->tri[i] != MSC_NO && add_override(r, rule))
+			return MSC_ENOMEM;
+		if (rule->info.disabled)
+			continue;
 		if (rule->info.kind == MSC_INSTRUCTION) {
 			if (r->tri[i] != MSC_NO && add_instruction(r, rule))
 				return MSC_ENOMEM;
@@ -588,6 +611,7 @@ MSC_EXTERN(void) msc_result_free(msc_result *r)
 	msc__free(r->findings);
 	msc__free(r->finding_start);
 	msc__free(r->missing);
+	msc__free(r->overrides);
 	msc__free(r->instr[0]);
 	msc__free(r->instr[1]);
 	msc__free(r->str_off);
@@ -599,6 +623,11 @@ MSC_EXTERN(void) msc_result_free(msc_result *r)
 MSC_EXTERN(msc_verdict) msc_result_verdict(const msc_result *r)
 {
 	return r ? r->verdict : MSC_INCOMPLETE;
+}
+
+const msc_rules *msc__result_rules(const msc_result *r)
+{
+	return r->rules;
 }
 
 MSC_EXTERN(const char *) msc_result_ruleset_name(const msc_result *r)
@@ -643,6 +672,16 @@ MSC_EXTERN(const msc_instruction *) msc_result_instruction(const msc_result *r, 
 	if (!r || (phase != MSC_BEFORE && phase != MSC_AFTER) || i >= r->instr_count[phase == MSC_AFTER])
 		return NULL;
 	return &r->instr[phase == MSC_AFTER][i];
+}
+
+MSC_EXTERN(size_t) msc_result_override_count(const msc_result *r)
+{
+	return r ? r->override_count : 0;
+}
+
+MSC_EXTERN(const msc_override *) msc_result_override(const msc_result *r, size_t i)
+{
+	return r && i < r->override_count ? &r->overrides[i] : NULL;
 }
 
 MSC_EXTERN(size_t) msc_result_unrecognized_count(const msc_result *r, msc_list list)

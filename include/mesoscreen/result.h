@@ -53,6 +53,15 @@ typedef struct msc_instruction {
 	const char *text;
 } msc_instruction;
 
+/** A clinic file's change to a rule that affects this result (its condition
+ *  is true or unknown): the result says so, with the stated reason. */
+typedef struct msc_override {
+	const char *rule;      /**< the rule changed */
+	const char *action;    /**< "disabled" or "overridden" */
+	const char *reason;    /**< the reason the rule file states */
+	const char *changed_by;/**< the rule file */
+} msc_override;
+
 /** Which list an unrecognised name came from. */
 typedef enum msc_list {
 	MSC_LIST_MEDICATIONS = 0,
@@ -95,6 +104,10 @@ MSC_EXTERN(const msc_missing *) msc_result_missing(const msc_result *result, siz
 MSC_EXTERN(size_t) msc_result_instruction_count(const msc_result *result, msc_phase phase);
 MSC_EXTERN(const msc_instruction *) msc_result_instruction(const msc_result *result,
 							  msc_phase phase, size_t index);
+
+/** Clinic changes (override, disable) that affect this result. Owned by the result. */
+MSC_EXTERN(size_t) msc_result_override_count(const msc_result *result);
+MSC_EXTERN(const msc_override *) msc_result_override(const msc_result *result, size_t index);
 
 /** Names of a list that the lexicon did not recognise, as the record gave them. */
 MSC_EXTERN(size_t) msc_result_unrecognized_count(const msc_result *result, msc_list list);

@@ -52,7 +52,23 @@ typedef struct msc_rule_info {
 	const char *const *sources;/**< titles of the cited source documents */
 	size_t source_count;
 	const char *origin;        /**< name of the rule text that defined it ("builtin") */
+	/* appended in 0.1.0 with clinic rule files: */
+	int disabled;              /**< a clinic file disabled it: it never fires */
+	const char *reason;        /**< why a clinic file overrode or disabled it, else NULL */
+	const char *changed_by;    /**< the rule text that overrode or disabled it, else NULL */
 } msc_rule_info;
+
+/**
+ * A rule text compiled into a rule set on top of the built-in table:
+ * provenance, so that an audit can reproduce a result.
+ * Ownership: owned by the rule set.
+ */
+typedef struct msc_rules_file {
+	const char *name;      /**< the name given to msc_compiler_add_text() or the file's path */
+	const char *ruleset;   /**< the text's `ruleset` statement, or NULL */
+	const char *version;   /**< the text's `version` statement, or NULL */
+	const char *sha256;    /**< SHA-256 of the text, 64 hex digits */
+} msc_rules_file;
 
 /**
  * One fact the intake record can carry (a question's subject).
@@ -78,11 +94,17 @@ MSC_EXTERN(int) msc_rules_builtin(msc_rules **out);
 /** Frees a rule set. NULL is a no-op. No record or result made with it may be used afterwards. */
 MSC_EXTERN(void) msc_rules_free(msc_rules *rules);
 
-/** The rule set's name ("builtin", or the names of the texts compiled into it). Owned by the set. */
+/** The rule set's name: "builtin", plus "+name" for each rule file on top. Owned by the set. */
 MSC_EXTERN(const char *) msc_rules_name(const msc_rules *rules);
 
-/** The rule set's version (the built-in table's version, plus the files' hashes). Owned by the set. */
+/** The built-in table's version; the files' own versions and hashes are in msc_rules_file_get(). Owned by the set. */
 MSC_EXTERN(const char *) msc_rules_version(const msc_rules *rules);
+
+/** Number of rule files compiled on top of the built-in table. 0 for NULL. */
+MSC_EXTERN(size_t) msc_rules_file_count(const msc_rules *rules);
+
+/** Rule file `index` (in the order added) or NULL when out of range. Owned by the set. */
+MSC_EXTERN(const msc_rules_file *) msc_rules_file_get(const msc_rules *rules, size_t index);
 
 /** Number of entries (rules and instructions), in table order. 0 for NULL. */
 MSC_EXTERN(size_t) msc_rules_count(const msc_rules *rules);
@@ -110,7 +132,11 @@ MSC_EXTERN(int) msc_compiler_new(msc_compiler **out);
 
 /**
  * Adds rule text. `name` names it in error messages and in provenance.
- * Every error of the text is collected (see msc_compiler_error()).
+ * Every error of the text is collected (see msc_compiler_error()); a text
+ * with errors adds nothing. A text may add facts and rules; it may change
+ * a rule of an earlier text only with `override` or `disable`, and must
+ * then state a `reason` unless it only makes the rule stricter. The
+ * reason is reported in every result the change affects.
  *
  * @return MSC_OK, MSC_ERULES if the text has errors, MSC_ELIMIT if it is
  *         too large, MSC_EINVAL, MSC_ENOMEM.

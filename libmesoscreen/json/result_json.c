@@ -53,14 +53,32 @@ static int dump(json_t *root, char **out, size_t *length)
 	return MSC_OK;
 }
 
-static json_t *ruleset_json(const char *name, const char *version)
+/* {"name", "version"} and, with clinic files, "files": [{"name",
+ * "ruleset", "version", "sha256"}]: enough for an audit to reproduce. */
+static json_t *ruleset_json(const msc_rules *rules)
 {
-	json_t *o = json_object();
-	if (o && (put(o, "name", json_string(name)) || put(o, "version", json_string(version)))) {
-		json_decref(o);
-		return NULL;
+	json_t *o = json_object(), *files;
+	size_t i;
+	if (!o || put(o, "name", json_string(rules ? rules->name : "")) ||
+	    put(o, "version", json_string(rules ? rules->version : "")))
+		goto fail;
+	if (rules && rules->file_count) {
+		if (put(o, "files", files = json_array()))
+			goto fail;
+		for (i = 0; i < rules->file_count; i++) {
+			const msc_rules_file *f = &rules->files[i];
+			json_t *e;
+			if (append(files, e = json_object()) || put(e, "name", json_string(f->name)) ||
+			    put(e, "ruleset", f->ruleset ? json_string(f->ruleset) : json_null()) ||
+			    put(e, "version", f->version ? json_string(f->version) : json_null()) ||
+			    put(e, "sha256", json_string(f->sha256)))
+				goto fail;
+		}
 	}
 	return o;
+fail:
+	json_decref(o);
+	return NULL;
 }
 
 static json_t *result_json(const msc_result *res)
@@ -72,8 +90,7 @@ static json_t *result_json(const msc_result *res)
 	if (!root)
 		return NULL;
 	if (put(root, "verdict", json_string(msc_verdict_name(msc_result_verdict(res)))) ||
-	    put(root, "ruleset", ruleset_json(msc_result_ruleset_name(res) ? msc_result_ruleset_name(res) : "",
-					      msc_result_ruleset_version(res) ? msc_result_ruleset_version(res) : "")) ||
+	    put(root, "ruleset", ruleset_json(msc__result_rules(res))) ||
 	    put(root, "findings", a = json_array()))
 		goto fail;
 	for (i = 0; i < msc_result_finding_count(res); i++) {
@@ -107,6 +124,19 @@ static json_t *result_json(const msc_result *res)
 			json_t *e;
 			if (append(phase, e = json_object()) || put(e, "id", json_string(in->id)) ||
 			    put(e, "text", json_string(in->text)))
+				goto fail;
+		}
+	}
+	/* a clinic's changes to documented rules: shown in every result they affect */
+	if (msc__result_rules(res) && msc__result_rules(res)->override_count) {
+		if (put(root, "overrides", a = json_array()))
+			goto fail;
+		for (i = 0; i < msc_result_override_count(res); i++) {
+			const msc_override *ov = msc_result_override(res, i);
+			if (append(a, o = json_object()) || put(o, "rule", json_string(ov->rule)) ||
+			    put(o, "action", json_string(ov->action)) ||
+			    put(o, "reason", json_string(ov->reason)) ||
+			    put(o, "changed_by", json_string(ov->changed_by)))
 				goto fail;
 		}
 	}
@@ -145,7 +175,10 @@ static json_t *rule_json(const msc_rule_info *ri)
 	    put(o, "when", json_string(ri->condition)) ||
 	    put(o, ri->kind == MSC_RULE ? "message" : "text", json_string(ri->message)) ||
 	    put(o, "sources", strings(ri->sources, ri->source_count)) ||
-	    put(o, "origin", json_string(ri->origin))) {
+	    put(o, "origin", json_string(ri->origin)) ||
+	    (ri->changed_by && (put(o, "changed_by", json_string(ri->changed_by)) ||
+				put(o, "disabled", json_boolean(ri->disabled)) ||
+				put(o, "reason", ri->reason ? json_string(ri->reason) : json_null())))) {
 		json_decref(o);
 		return NULL;
 	}
@@ -175,7 +208,7 @@ MSC_EXTERN(int) msc_rules_to_json(char **out, size_t *length, const msc_rules *r
 		return msc__fail(MSC_EINVAL, "out or rules is NULL");
 	*out = NULL;
 	root = json_object();
-	if (!root || put(root, "ruleset", ruleset_json(rules->name, rules->version)) ||
+	if (!root || put(root, "ruleset", ruleset_json(rules)) ||
 	    put(root, "rules", r = json_array()) || put(root, "instructions", in = json_array()) ||
 	    put(root, "facts", facts = json_array()))
 		goto fail;

@@ -16,6 +16,8 @@
 #define MSC_MAX_RULE_TEXT (1024 * 1024)
 #define MSC_MAX_SOURCES 256
 #define MSC_MAX_DEPTH 64
+#define MSC_MAX_RULES 4096
+#define MSC_MAX_FACTS 1024
 
 typedef enum tok_kind {
 	T_EOF, T_NEWLINE, T_WORD, T_NUMBER, T_STRING, T_LPAREN, T_RPAREN, T_COMMA, T_OP
@@ -36,6 +38,7 @@ typedef struct source_def {
 
 struct msc_compiler {
 	msc_rules *rules;        /* being built; NULL once handed over */
+	size_t text_count;       /* texts compiled in, the built-in table first */
 	source_def sources[MSC_MAX_SOURCES];
 	size_t source_count;
 	char **errors;
@@ -43,8 +46,17 @@ struct msc_compiler {
 	int failed;              /* an allocation failed: refuse to finish */
 };
 
+typedef struct pending_change {
+	size_t index;            /* of the rule changed */
+	msc_rule rule;           /* what it becomes */
+} pending_change;
+
 typedef struct parser {
 	msc_compiler *c;
+	int builtin;             /* the first text: the built-in table */
+	msc_rules_file *file;    /* provenance of a later text */
+	pending_change *pending; /* overrides and disables, applied if the text compiles */
+	size_t pending_count, pending_cap;
 	const char *name;
 	token *toks;
 	size_t ntok, cap, pos;
@@ -55,7 +67,7 @@ typedef struct parser {
 } parser;
 
 static const char *const TOP_KEYWORDS[] = {
-	"ruleset", "version", "source", "fact", "rule", "instruction", NULL
+	"ruleset", "version", "source", "fact", "rule", "instruction", "override", "disable", NULL
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -908,6 +920,8 @@ static msc_fact *new_fact(msc_compiler *c)
 {
 	msc_rules *r = c->rules;
 	void *arr = r->facts;
+	if (r->fact_count >= MSC_MAX_FACTS)
+		return NULL;
 	if (msc__grow(&arr, &r->fact_cap, r->fact_count + 1, sizeof(msc_fact))) {
 		c->failed = 1;
 		return NULL;
@@ -984,6 +998,11 @@ static void parse_fact(parser *p)
 		}
 	}
 	if (bad || end_of_line(p, "the fact's type")) {
+		skip_block(p);
+		return;
+	}
+	if (p->c->rules->fact_count >= MSC_MAX_FACTS) {
+		ERR_AT(p, path, "more than %d facts", MSC_MAX_FACTS);
 		skip_block(p);
 		return;
 	}
@@ -1089,14 +1108,20 @@ static int severity_word(const token *t, msc_verdict *out)
 	return 0;
 }
 
-static void parse_rule(parser *p, token *kw, msc_rule_kind kind)
+typedef enum rule_mode { MODE_NEW, MODE_OVERRIDE, MODE_DISABLE } rule_mode;
+
+/* Parses `rule ID`, `instruction ID`, `override ID` or `disable ID` and
+ * its properties. A new entry is added at once; a change to an entry of an
+ * earlier text waits in p->pending until the whole text has compiled. */
+static void parse_rule(parser *p, token *kw, msc_rule_kind kind, rule_mode mode)
 {
 	token *id = next(p);
-	msc_rule r;
-	int have_severity = 0, have_phase = 0, errors_before = p->errors;
+	msc_rule r, *target = NULL;
+	int have_severity = 0, have_phase = 0, have_when = 0, have_text = 0, errors_before = p->errors;
 	msc_ask asks[16];
 	size_t nask = 0;
-	const char *what = kind == MSC_RULE ? "rule" : "instruction";
+	const char *what = mode == MODE_OVERRIDE ? "override" : mode == MODE_DISABLE ? "disable" :
+			   kind == MSC_RULE ? "rule" : "instruction";
 
 	memset(&r, 0, sizeof(r));
 	r.info.kind = kind;
@@ -1105,8 +1130,16 @@ static void parse_rule(parser *p, token *kw, msc_rule_kind kind)
 		skip_block(p);
 		return;
 	}
-	if (find_rule(p->c->rules, id->s, id->n)) {
-		ERR_AT(p, id, "duplicate id '%.*s'", (int)id->n, id->s);
+	target = find_rule(p->c->rules, id->s, id->n);
+	if (mode == MODE_NEW && target) {
+		ERR_AT(p, id, "duplicate id '%.*s'%s", (int)id->n, id->s,
+		       target->info.origin != p->name ? " (to change an earlier rule, use 'override' or 'disable')" : "");
+		skip_block(p);
+		return;
+	}
+	if (mode != MODE_NEW && (!target || target->info.origin == p->name)) {
+		ERR_AT(p, id, "'%s' needs a rule of an earlier rule text, and '%.*s' is not one", what,
+		       (int)id->n, id->s);
 		skip_block(p);
 		return;
 	}
@@ -1114,8 +1147,15 @@ static void parse_rule(parser *p, token *kw, msc_rule_kind kind)
 		skip_block(p);
 		return;
 	}
-	r.info.id = arena_tok(p, id);
-	r.info.origin = p->name;
+	if (target) {
+		r = *target;
+		kind = r.info.kind;
+		r.info.changed_by = p->name;
+		r.info.disabled = mode == MODE_DISABLE;
+	} else {
+		r.info.id = arena_tok(p, id);
+		r.info.origin = p->name;
+	}
 	for (;;) {
 		token *k;
 		skip_newlines(p);
@@ -1123,7 +1163,12 @@ static void parse_rule(parser *p, token *kw, msc_rule_kind kind)
 		if (k->kind == T_EOF || is_top_keyword(k))
 			break;
 		next(p);
-		if (is_word(k, "severity") && kind == MSC_RULE) {
+		if (is_word(k, "reason") && mode != MODE_NEW) {
+			r.info.reason = parse_text(p, "the reason");
+		} else if (mode == MODE_DISABLE) {
+			ERR_AT(p, k, "'disable' takes only a 'reason', not '%.*s'", (int)k->n, k->s);
+			skip_line(p);
+		} else if (is_word(k, "severity") && kind == MSC_RULE) {
 			token *v = next(p);
 			if (severity_word(v, &r.info.severity))
 				ERR_AT(p, v, "severity is contraindicated, defer or caution, not '%.*s'",
@@ -1142,10 +1187,12 @@ static void parse_rule(parser *p, token *kw, msc_rule_kind kind)
 			have_phase = 1;
 			end_of_line(p, "the phase");
 		} else if (is_word(k, "when")) {
-			if (r.when)
+			if (have_when)
 				ERR_AT(p, k, "a second 'when'");
+			have_when = 1;
 			r.when = parse_condition(p, &r.info.condition);
 		} else if (is_word(k, (kind == MSC_RULE) ? "message" : "text")) {
+			have_text = 1;
 			r.info.message = parse_text(p, (kind == MSC_RULE) ? "the message" : "the text");
 		} else if (is_word(k, "sources")) {
 			parse_sources(p, &r);
@@ -1159,41 +1206,73 @@ static void parse_rule(parser *p, token *kw, msc_rule_kind kind)
 				nask++;
 			}
 		} else {
-			ERR_AT(p, k, "unknown property '%.*s' for a %s", (int)k->n, k->s, what);
+			ERR_AT(p, k, "unknown property '%.*s' for %s %s", (int)k->n, k->s,
+			       mode == MODE_NEW ? "a" : "an", what);
 			skip_line(p);
 		}
 	}
-	if (kind == MSC_RULE && !have_severity && p->errors == errors_before)
-		ERR_AT(p, kw, "rule %s has no severity", r.info.id ? r.info.id : "");
-	if (kind == MSC_INSTRUCTION && !have_phase && p->errors == errors_before)
-		ERR_AT(p, kw, "instruction %s has no phase", r.info.id ? r.info.id : "");
-	if (kind == MSC_RULE && !r.when && p->errors == errors_before)
-		ERR_AT(p, kw, "rule %s has no 'when' condition", r.info.id ? r.info.id : "");
-	if (!r.info.message && p->errors == errors_before)
-		ERR_AT(p, kw, "%s %s has no %s", what, r.info.id ? r.info.id : "",
-		       kind == MSC_RULE ? "message" : "text");
-	if (!r.info.source_count && p->errors == errors_before)
-		ERR_AT(p, kw, "%s %s cites no sources", what, r.info.id ? r.info.id : "");
+	if (p->errors != errors_before)
+		return;
+	if (mode == MODE_NEW) {
+		if (kind == MSC_RULE && !have_severity)
+			ERR_AT(p, kw, "rule %s has no severity", r.info.id);
+		if (kind == MSC_INSTRUCTION && !have_phase)
+			ERR_AT(p, kw, "instruction %s has no phase", r.info.id);
+		if (kind == MSC_RULE && !have_when)
+			ERR_AT(p, kw, "rule %s has no 'when' condition", r.info.id);
+		if (!have_text)
+			ERR_AT(p, kw, "%s %s has no %s", what, r.info.id, kind == MSC_RULE ? "message" : "text");
+		if (!r.info.source_count)
+			ERR_AT(p, kw, "%s %s cites no sources", what, r.info.id);
+	} else if (!r.info.reason) {
+		/* only a stricter severity needs no reason */
+		int stricter_only = mode == MODE_OVERRIDE && !have_when && !have_text && !have_phase && !nask &&
+				    (!have_severity || r.info.severity >= target->info.severity);
+		if (mode == MODE_DISABLE)
+			ERR_AT(p, kw, "disabling %s needs a stated 'reason'", r.info.id);
+		else if (!stricter_only)
+			ERR_AT(p, kw, "this override can weaken %s: state a 'reason' (it is shown in every result it affects)",
+			       r.info.id);
+	}
+	if (p->errors != errors_before)
+		return;
 	if (!r.info.condition)
 		r.info.condition = "always";
 	if (nask) {
-		r.asks = msc_arena_alloc(&p->c->rules->arena, nask * sizeof(msc_ask));
-		if (!r.asks) {
+		msc_ask *all = msc_arena_alloc(&p->c->rules->arena, (r.ask_count + nask) * sizeof(msc_ask));
+		if (!all) {
 			p->c->failed = 1;
 			return;
 		}
-		memcpy(r.asks, asks, nask * sizeof(msc_ask));
-		r.ask_count = nask;
+		if (r.ask_count)
+			memcpy(all + nask, r.asks, r.ask_count * sizeof(msc_ask));
+		memcpy(all, asks, nask * sizeof(msc_ask));
+		r.asks = all;
+		r.ask_count += nask;
 	}
-	if (p->errors == errors_before && !p->c->failed) {
+	if (mode == MODE_NEW) {
 		msc_rules *rs = p->c->rules;
 		void *arr = rs->rules;
+		if (rs->rule_count >= MSC_MAX_RULES) {
+			ERR_AT(p, kw, "more than %d rules", MSC_MAX_RULES);
+			return;
+		}
 		if (msc__grow(&arr, &rs->rule_cap, rs->rule_count + 1, sizeof(msc_rule))) {
 			p->c->failed = 1;
 			return;
 		}
 		rs->rules = arr;
 		rs->rules[rs->rule_count++] = r;
+	} else {
+		void *arr = p->pending;
+		if (msc__grow(&arr, &p->pending_cap, p->pending_count + 1, sizeof(pending_change))) {
+			p->c->failed = 1;
+			return;
+		}
+		p->pending = arr;
+		p->pending[p->pending_count].index = (size_t)(target - p->c->rules->rules);
+		p->pending[p->pending_count].rule = r;
+		p->pending_count++;
 	}
 }
 
@@ -1206,7 +1285,7 @@ static void parse_text_top(parser *p)
 		if (k->kind == T_EOF || p->c->failed)
 			return;
 		if (!at_line_start(p) || !is_top_keyword(k)) {
-			ERR_AT(p, k, "expected ruleset, version, source, fact, rule or instruction, not '%.*s'",
+			ERR_AT(p, k, "expected ruleset, version, source, fact, rule, instruction, override or disable, not '%.*s'",
 			       (int)k->n, k->s);
 			skip_block(p);
 			if (peek(p) == k)
@@ -1216,25 +1295,36 @@ static void parse_text_top(parser *p)
 		next(p);
 		if (is_word(k, "ruleset") || is_word(k, "version")) {
 			token *v = next(p);
-			char **slot = is_word(k, "ruleset") ? &p->c->rules->name : &p->c->rules->version;
+			int is_name = is_word(k, "ruleset");
 			if (v->kind != T_WORD && v->kind != T_NUMBER && v->kind != T_STRING) {
 				ERR_AT(p, v, "expected a name after '%.*s'", (int)k->n, k->s);
 				skip_line(p);
 				continue;
 			}
-			msc__free(*slot);
-			*slot = msc__strndup(v->s, v->n);
-			if (!*slot)
-				p->c->failed = 1;
+			if (p->builtin) {
+				char **slot = is_name ? &p->c->rules->name : &p->c->rules->version;
+				msc__free(*slot);
+				*slot = msc__strndup(v->s, v->n);
+				if (!*slot)
+					p->c->failed = 1;
+			} else {
+				/* a clinic file names itself; the built-in table keeps its name */
+				const char **slot = is_name ? &p->file->ruleset : &p->file->version;
+				*slot = arena_tok(p, v);
+			}
 			end_of_line(p, "the name");
 		} else if (is_word(k, "source")) {
 			parse_source(p, k);
 		} else if (is_word(k, "fact")) {
 			parse_fact(p);
 		} else if (is_word(k, "rule")) {
-			parse_rule(p, k, MSC_RULE);
+			parse_rule(p, k, MSC_RULE, MODE_NEW);
+		} else if (is_word(k, "instruction")) {
+			parse_rule(p, k, MSC_INSTRUCTION, MODE_NEW);
+		} else if (is_word(k, "override")) {
+			parse_rule(p, k, MSC_RULE, MODE_OVERRIDE);
 		} else {
-			parse_rule(p, k, MSC_INSTRUCTION);
+			parse_rule(p, k, MSC_RULE, MODE_DISABLE);
 		}
 	}
 }
@@ -1272,7 +1362,7 @@ MSC_EXTERN(int) msc_compiler_new(msc_compiler **out)
 MSC_EXTERN(int) msc_compiler_add_text(msc_compiler *c, const char *name, const char *text, size_t len)
 {
 	parser p;
-	size_t facts_before, rules_before;
+	size_t facts_before, rules_before, sections_before, i;
 	int rc = MSC_OK;
 
 	if (!c || !name || (!text && len))
@@ -1284,15 +1374,31 @@ MSC_EXTERN(int) msc_compiler_add_text(msc_compiler *c, const char *name, const c
 				 MSC_MAX_RULE_TEXT);
 	memset(&p, 0, sizeof(p));
 	p.c = c;
+	p.builtin = c->text_count == 0;
 	p.name = msc_arena_strdup(&c->rules->arena, name);
 	if (!p.name)
 		return msc__fail(MSC_ENOMEM, "out of memory");
+	if (!p.builtin) {
+		/* provenance: the file's name and the hash of its content */
+		msc_rules *r = c->rules;
+		void *arr = r->files;
+		char *hash = msc_arena_alloc(&r->arena, 65);
+		if (!hash || msc__grow(&arr, &r->file_cap, r->file_count + 1, sizeof(msc_rules_file)))
+			return msc__fail(MSC_ENOMEM, "out of memory");
+		r->files = arr;
+		msc_sha256_hex(text ? text : "", len, hash);
+		p.file = &r->files[r->file_count];
+		memset(p.file, 0, sizeof(*p.file));
+		p.file->name = p.name;
+		p.file->sha256 = hash;
+	}
 	facts_before = c->rules->fact_count;
 	rules_before = c->rules->rule_count;
-	if (!msc_utf8_valid(text, len)) {
+	sections_before = c->rules->section_count;
+	if (!msc_utf8_valid(text ? text : "", len)) {
 		add_error(c, name, 1, 1, "the text is not valid UTF-8 (or holds a NUL byte)");
 		p.errors++;
-	} else if (tokenize(&p, text, len) == 0) {
+	} else if (tokenize(&p, text ? text : "", len) == 0) {
 		parse_text_top(&p);
 	}
 	if (c->failed)
@@ -1301,11 +1407,22 @@ MSC_EXTERN(int) msc_compiler_add_text(msc_compiler *c, const char *name, const c
 		rc = msc__fail(MSC_ERULES, "%s: %d error%s in the rule text; first: %s", name, p.errors,
 			       p.errors == 1 ? "" : "s", c->errors[c->error_count - (size_t)p.errors]);
 	if (rc) {
-		/* a text with errors adds nothing */
+		/* a text with errors adds nothing and changes nothing */
 		c->rules->fact_count = facts_before;
 		c->rules->rule_count = rules_before;
+		c->rules->section_count = sections_before;
+	} else {
+		for (i = 0; i < p.pending_count; i++) {
+			if (!c->rules->rules[p.pending[i].index].info.changed_by)
+				c->rules->override_count++;
+			c->rules->rules[p.pending[i].index] = p.pending[i].rule;
+		}
+		if (p.file)
+			c->rules->file_count++;
+		c->text_count++;
 	}
 	msc__free(p.toks);
+	msc__free(p.pending);
 	msc_arena_free(&p.scratch);
 	return rc;
 }
@@ -1371,6 +1488,24 @@ MSC_EXTERN(int) msc_compiler_get_rules(msc_compiler *c, msc_rules **out)
 				 c->error_count == 1 ? "" : "s", c->errors[0]);
 	if (!c->rules->name || !c->rules->version)
 		return msc__fail(MSC_ERULES, "the rule set has no name or version");
+	if (c->rules->file_count) {
+		/* "builtin+clinic-a+clinic-b": the files by their ruleset name (or file name) */
+		msc_buf b = {0};
+		size_t i;
+		if (msc_buf_puts(&b, c->rules->name))
+			return MSC_ENOMEM;
+		for (i = 0; i < c->rules->file_count; i++) {
+			const msc_rules_file *f = &c->rules->files[i];
+			const char *n = f->ruleset ? f->ruleset : f->name;
+			const char *slash = strrchr(n, '/');
+			if (msc_buf_append(&b, "+", 1) || msc_buf_puts(&b, f->ruleset || !slash ? n : slash + 1)) {
+				msc_buf_free(&b);
+				return MSC_ENOMEM;
+			}
+		}
+		msc__free(c->rules->name);
+		c->rules->name = b.data;
+	}
 	*out = c->rules;
 	c->rules = NULL;
 	return MSC_OK;

@@ -10,6 +10,7 @@ MSC_EXTERN(void) msc_rules_free(msc_rules *rules)
 	msc__free(rules->name);
 	msc__free(rules->version);
 	msc__free(rules->facts);
+	msc__free(rules->files);
 	msc__free(rules->rules);
 	msc_arena_free(&rules->arena);
 	msc__free(rules);
@@ -23,6 +24,16 @@ MSC_EXTERN(const char *) msc_rules_name(const msc_rules *rules)
 MSC_EXTERN(const char *) msc_rules_version(const msc_rules *rules)
 {
 	return rules ? rules->version : NULL;
+}
+
+MSC_EXTERN(size_t) msc_rules_file_count(const msc_rules *rules)
+{
+	return rules ? rules->file_count : 0;
+}
+
+MSC_EXTERN(const msc_rules_file *) msc_rules_file_get(const msc_rules *rules, size_t index)
+{
+	return rules && index < rules->file_count ? &rules->files[index] : NULL;
 }
 
 MSC_EXTERN(size_t) msc_rules_count(const msc_rules *rules)

@@ -364,7 +364,7 @@ static void assert_compile_error(const char *text, const char *expected)
 START_TEST(compiler_errors_at_line_and_column)
 {
 	assert_compile_error("rule CI.PREGNANCY\n  severity defer\n  when patient.pregnant\n  message \"x\"\n  sources S004\n",
-			     "clinic.rules:1:6: duplicate id 'CI.PREGNANCY'");
+			     "clinic.rules:1:6: duplicate id 'CI.PREGNANCY' (to change an earlier rule, use 'override' or 'disable')");
 	assert_compile_error("rule X.A\n  severity defer\n  when patient.age < 18\n  message \"x\"\n  sources S004\n",
 			     "clinic.rules:3:8: unknown fact 'patient.age'");
 	assert_compile_error("rule X.A\n  severity maybe\n  when patient.pregnant\n  message \"x\"\n  sources S004\n",
@@ -380,7 +380,7 @@ START_TEST(compiler_errors_at_line_and_column)
 	assert_compile_error("fact patient.age words\n", "clinic.rules:1:18: expected a fact type (yesno, number, enum, medications, allergies, ingredients, codes), not 'words'");
 	assert_compile_error("rule X.A\n  severity defer\n  message \"x\"\n  sources S004\n",
 			     "clinic.rules:1:1: rule X.A has no 'when' condition");
-	assert_compile_error("bogus\n", "clinic.rules:1:1: expected ruleset, version, source, fact, rule or instruction, not 'bogus'");
+	assert_compile_error("bogus\n", "clinic.rules:1:1: expected ruleset, version, source, fact, rule, instruction, override or disable, not 'bogus'");
 }
 END_TEST
 
@@ -397,6 +397,117 @@ START_TEST(compiler_collects_every_error)
 	ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
 	ck_assert_int_eq(msc_compiler_add_file(c, "/nonexistent/x.rules"), MSC_EIO);
 	msc_compiler_free(c);
+}
+END_TEST
+
+static const char *const CLINIC =
+	"ruleset test-clinic\nversion 7\n"
+	"source P \"protocol\"\n"
+	"fact patient.age number\n  min 0\n  question \"age?\"\n"
+	"rule C.MINOR\n  severity defer\n  when patient.age < 18\n  message \"minor\"\n  sources P\n";
+
+START_TEST(clinic_rules_add_facts_and_provenance)
+{
+	msc_compiler *c;
+	msc_rules *r;
+	msc_record *x;
+	msc_result *y;
+	const msc_rules_file *f;
+	char *json;
+	ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
+	ck_assert_int_eq(msc_compiler_add_text(c, "clinic.rules", CLINIC, strlen(CLINIC)), MSC_OK);
+	ck_assert_int_eq(msc_compiler_get_rules(c, &r), MSC_OK);
+	/* the compiler has handed its rules over */
+	ck_assert_int_eq(msc_compiler_add_text(c, "again", CLINIC, strlen(CLINIC)), MSC_EINVAL);
+	msc_compiler_free(c);
+	ck_assert_str_eq(msc_rules_name(r), "builtin+test-clinic");
+	ck_assert_str_eq(msc_rules_version(r), "1.0.0");
+	ck_assert_uint_eq(msc_rules_file_count(r), 1);
+	f = msc_rules_file_get(r, 0);
+	ck_assert_str_eq(f->name, "clinic.rules");
+	ck_assert_str_eq(f->ruleset, "test-clinic");
+	ck_assert_str_eq(f->version, "7");
+	ck_assert_uint_eq(strlen(f->sha256), 64);
+	ck_assert_ptr_null(msc_rules_file_get(r, 1));
+	ck_assert_str_eq(msc_rules_find(r, "C.MINOR")->origin, "clinic.rules");
+	ck_assert_int_eq(msc_record_new(&x, r), MSC_OK);
+	ck_assert_int_eq(msc_result_new(&y), MSC_OK);
+	/* the record accepts the declared fact; the built-in record does not */
+	ck_assert_int_eq(msc_record_from_json(x, "{\"patient\": {\"age\": 16}}", strlen("{\"patient\": {\"age\": 16}}")), MSC_OK);
+	assert_error(from_json("{\"patient\": {\"age\": 16}}"), MSC_EFIELD, "patient.age:");
+	ck_assert_int_eq(msc_screen(y, r, x), MSC_OK);
+	ck_assert_int_eq(msc_result_verdict(y), MSC_DEFER);
+	ck_assert_str_eq(msc_result_finding(y, 0)->rule, "C.MINOR");
+	ck_assert_int_eq(msc_result_to_json(&json, NULL, y), MSC_OK);
+	ck_assert(strstr(json, "\"sha256\":\"") != NULL);
+	ck_assert(strstr(json, "\"name\":\"builtin+test-clinic\"") != NULL);
+	ck_assert(strstr(json, "\"overrides\"") == NULL);
+	msc_free(json);
+	/* an adult: the clinic rule is silent */
+	ck_assert_int_eq(msc_record_set_number(x, "age", 40), MSC_OK);
+	ck_assert_int_eq(msc_screen(y, r, x), MSC_OK);
+	ck_assert_ptr_null(msc_rules_find(r, "C.NOPE"));
+	ck_assert(msc_result_finding_count(y) == 0 || strcmp(msc_result_finding(y, 0)->rule, "C.MINOR") != 0);
+	msc_result_free(y);
+	msc_record_free(x);
+	msc_rules_free(r);
+}
+END_TEST
+
+static msc_rules *compile_clinic(const char *text, int expect)
+{
+	msc_compiler *c;
+	msc_rules *r = NULL;
+	ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
+	ck_assert_int_eq(msc_compiler_add_text(c, "c.rules", text, strlen(text)), expect);
+	if (expect == MSC_OK)
+		ck_assert_int_eq(msc_compiler_get_rules(c, &r), MSC_OK);
+	else
+		ck_assert_int_eq(msc_compiler_get_rules(c, &r), MSC_ERULES);
+	msc_compiler_free(c);
+	return r;
+}
+
+START_TEST(weakening_needs_a_reason)
+{
+	msc_rules *r;
+	msc_record *x;
+	msc_result *y;
+	char *json;
+	/* refused: a milder severity, a new condition, a disable, without reason */
+	compile_clinic("override CI.HEART\n  severity caution\n", MSC_ERULES);
+	compile_clinic("override CI.STROKE\n  when patient.cancer\n", MSC_ERULES);
+	compile_clinic("disable CI.ALLERGY\n", MSC_ERULES);
+	compile_clinic("override CI.NOPE\n  severity defer\n  reason \"x\"\n", MSC_ERULES);
+	/* a text with an error changes nothing, not even its valid overrides */
+	r = compile_clinic("override PR.DEPTH\n  severity defer\n\nrule X\n  severity bad\n", MSC_ERULES);
+	ck_assert_ptr_null(r);
+	/* stricter needs no reason */
+	r = compile_clinic("override PR.DEPTH\n  severity defer\n", MSC_OK);
+	ck_assert_int_eq(msc_rules_find(r, "PR.DEPTH")->severity, MSC_DEFER);
+	msc_rules_free(r);
+	/* a stated reason is accepted, and shown in every result it affects */
+	r = compile_clinic("disable CI.HEART\n  reason \"cardiology on site\"\n", MSC_OK);
+	ck_assert(msc_rules_find(r, "CI.HEART")->disabled);
+	ck_assert_int_eq(msc_record_new(&x, r), MSC_OK);
+	ck_assert_int_eq(msc_result_new(&y), MSC_OK);
+	ck_assert_int_eq(msc_record_set_answer(x, "heart_disease_multiple_drugs", MSC_YES), MSC_OK);
+	ck_assert_int_eq(msc_screen(y, r, x), MSC_OK);
+	ck_assert_uint_eq(msc_result_override_count(y), 1);
+	ck_assert_str_eq(msc_result_override(y, 0)->rule, "CI.HEART");
+	ck_assert_str_eq(msc_result_override(y, 0)->action, "disabled");
+	ck_assert_str_eq(msc_result_override(y, 0)->reason, "cardiology on site");
+	ck_assert_ptr_null(msc_result_override(y, 1));
+	ck_assert_int_eq(msc_result_to_json(&json, NULL, y), MSC_OK);
+	ck_assert(strstr(json, "cardiology on site") != NULL);
+	msc_free(json);
+	/* not affected (answer no): no override entry */
+	ck_assert_int_eq(msc_record_set_answer(x, "heart_disease_multiple_drugs", MSC_NO), MSC_OK);
+	ck_assert_int_eq(msc_screen(y, r, x), MSC_OK);
+	ck_assert_uint_eq(msc_result_override_count(y), 0);
+	msc_result_free(y);
+	msc_record_free(x);
+	msc_rules_free(r);
 }
 END_TEST
 
@@ -420,6 +531,9 @@ int main(void)
 	tcase_add_test(r, rules_and_questions_json);
 	tcase_add_test(c, compiler_errors_at_line_and_column);
 	tcase_add_test(c, compiler_collects_every_error);
+	tcase_add_checked_fixture(c, setup, teardown);
+	tcase_add_test(c, clinic_rules_add_facts_and_provenance);
+	tcase_add_test(c, weakening_needs_a_reason);
 	suite_add_tcase(s, j);
 	suite_add_tcase(s, r);
 	suite_add_tcase(s, c);
