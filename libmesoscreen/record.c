@@ -182,6 +182,8 @@ MSC_EXTERN(int) msc_record_set_answer(msc_record *r, const char *field, msc_answ
 	if (value != MSC_YES && value != MSC_NO && value != MSC_UNKNOWN)
 		return msc__fail(MSC_EINVAL, "%s: %d is not an msc_answer", f->info.path, (int)value);
 	r->values[fi].answer = value;
+	/* an explicit unknown stays unknown: a plan switch's default is for
+	 * an absent field only */
 	mark_set(r, fi, value == MSC_UNKNOWN ? MSC_VS_UNKNOWN : MSC_VS_VALUE);
 	return MSC_OK;
 }
@@ -371,7 +373,7 @@ MSC_EXTERN(int) msc_record_unset(msc_record *r, const char *field)
 		return rc;
 	t = r->rules->facts[fi].type;
 	reset_value(&r->values[fi]);
-	r->present[r->rules->facts[fi].section] = 1;
+	mark_set(r, fi, MSC_VS_UNKNOWN);
 	if (t == MSC_FT_CODES || t == MSC_FT_MEDICATIONS)
 		recompute_codes(r);
 	return MSC_OK;
@@ -382,11 +384,15 @@ int msc__record_state(const msc_record *r, int fi, const msc_value **value)
 	const msc_value *v = &r->values[fi];
 	const msc_fact *f = &r->rules->facts[fi];
 	*value = v;
-	if (v->set && v->state != MSC_VS_UNKNOWN)
+	/* `default none` means absent or unknown is "not given", plan or no
+	 * plan (PR.DEPTH only fires on a given depth); a value default (a plan
+	 * switch) applies to an absent field of a present section only */
+	if (f->has_default && f->default_state == MSC_VS_NONE &&
+	    (!v->set || v->state == MSC_VS_UNKNOWN))
+		return MSC_VS_NONE;
+	if (v->set)
 		return v->state;
-	/* `default none` means absent is "not given", plan or no plan; a
-	 * value default (a plan switch) applies once its section is present */
-	if (f->has_default && (r->present[f->section] || f->default_state == MSC_VS_NONE))
+	if (f->has_default && r->present[f->section])
 		return f->default_state;
 	return MSC_VS_UNKNOWN;
 }
@@ -397,8 +403,8 @@ int msc__record_answer(const msc_record *r, int fi)
 	const msc_fact *f = &r->rules->facts[fi];
 	if (v->coded_by)
 		return MSC_YES;
-	if (v->set && v->state == MSC_VS_VALUE)
-		return v->answer;
+	if (v->set)
+		return v->state == MSC_VS_VALUE ? v->answer : MSC_UNKNOWN;
 	if (f->has_default && r->present[f->section])
 		return f->default_answer;
 	return MSC_UNKNOWN;

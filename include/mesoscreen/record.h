@@ -7,8 +7,12 @@
  * by the rule set the record is made for (a clinic's rule file may declare
  * more facts).
  *
- * Every field starts unknown. Unknown is never read as no. A list that was
- * never set is unknown; a list set to zero entries means "none".
+ * Every field starts absent, which is unknown, except that a present
+ * plan's switches take their defaults (numbing_cream no, technique needle)
+ * and an absent depth means no depth check. A field set to unknown
+ * (MSC_UNKNOWN, msc_record_unset(), JSON null or "unknown") is unknown,
+ * whatever its default. Unknown is never read as no. A list that was never
+ * set is unknown; a list set to zero entries means "none".
  *
  * Each setter checks its input and either applies it whole or changes
  * nothing and returns an error naming the field.
@@ -56,7 +60,8 @@ MSC_EXTERN(void) msc_record_clear(msc_record *record);
 MSC_EXTERN(int) msc_record_set_present(msc_record *record, const char *section);
 
 /**
- * Sets a yes/no fact. MSC_UNKNOWN makes it unknown (as msc_record_unset()).
+ * Sets a yes/no fact. MSC_UNKNOWN makes it unknown (as msc_record_unset()),
+ * even a plan switch that has a default.
  * @return MSC_OK, MSC_EFIELD (unknown field, or not a yes/no fact), MSC_EINVAL.
  */
 MSC_EXTERN(int) msc_record_set_answer(msc_record *record, const char *field, msc_answer value);
@@ -91,8 +96,8 @@ MSC_EXTERN(int) msc_record_set_list(msc_record *record, const char *field,
 				    const char *const *items, size_t count);
 
 /**
- * Makes a fact unknown again, as if absent: JSON null means the same. The
- * section counts as present, so a plan switch takes its default.
+ * Makes a fact unknown (JSON null means the same): unlike an absent field,
+ * it does not take a default. msc_record_clear() makes every field absent.
  * @return MSC_OK, MSC_EFIELD (unknown field), MSC_EINVAL.
  */
 MSC_EXTERN(int) msc_record_unset(msc_record *record, const char *field);
