@@ -1,27 +1,108 @@
-/* Memory: every allocation of the library goes through here. */
+/*
+ * Memory: every allocation of the library goes through here, and so do
+ * jansson's once msc_set_allocator() has been called.
+ */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
+static void *std_malloc(size_t size, void *ctx)
+{
+	(void)ctx;
+	return malloc(size);
+}
+
+static void *std_realloc(void *ptr, size_t size, void *ctx)
+{
+	(void)ctx;
+	return realloc(ptr, size);
+}
+
+static void std_free(void *ptr, void *ctx)
+{
+	(void)ctx;
+	free(ptr);
+}
+
+/* Process configuration, set before use (msc_set_allocator()): the
+ * library never changes it on its own. */
+static msc_allocator current = { MSC_ALLOCATOR_VERSION, std_malloc, std_realloc, std_free, NULL };
+
+/* Set when an allocation fails on this thread: jansson reports some of
+ * its allocation failures as parse errors, and this tells them apart. */
+static _Thread_local int alloc_failed;
+
+void msc__alloc_failed_reset(void)
+{
+	alloc_failed = 0;
+}
+
+int msc__alloc_failed(void)
+{
+	return alloc_failed;
+}
+
+static void *json_malloc_hook(size_t size)
+{
+	void *p = current.malloc(size ? size : 1, current.ctx);
+	if (!p)
+		alloc_failed = 1;
+	return p;
+}
+
+static void json_free_hook(void *ptr)
+{
+	current.free(ptr, current.ctx);
+}
+
+MSC_EXTERN(int) msc_set_allocator(const msc_allocator *a)
+{
+	if (!a) {
+		msc_allocator std = { MSC_ALLOCATOR_VERSION, std_malloc, std_realloc, std_free, NULL };
+		current = std;
+		json_set_alloc_funcs(malloc, free);
+		return MSC_OK;
+	}
+	if (a->version != MSC_ALLOCATOR_VERSION || !a->malloc || !a->realloc || !a->free)
+		return msc__fail(MSC_EINVAL, "allocator: version %u or a NULL function", a->version);
+	current = *a;
+	json_set_alloc_funcs(json_malloc_hook, json_free_hook);
+	return MSC_OK;
+}
+
 void *msc__malloc(size_t size)
 {
-	return malloc(size ? size : 1);
+	void *p = current.malloc(size ? size : 1, current.ctx);
+	if (!p)
+		alloc_failed = 1;
+	return p;
 }
 
 void *msc__calloc(size_t count, size_t size)
 {
-	return calloc(count ? count : 1, size ? size : 1);
+	void *p;
+	if (size && count > (size_t)-1 / size)
+		return NULL;
+	p = msc__malloc(count * size);
+	if (p && count && size)
+		memset(p, 0, count * size);
+	return p;
 }
 
 void *msc__realloc(void *ptr, size_t size)
 {
-	return realloc(ptr, size ? size : 1);
+	void *p = current.realloc(ptr, size ? size : 1, current.ctx);
+	if (!p)
+		alloc_failed = 1;
+	return p;
 }
 
 void msc__free(void *ptr)
 {
-	free(ptr);
+	if (ptr)
+		current.free(ptr, current.ctx);
 }
 
 MSC_EXTERN(void) msc_free(void *ptr)

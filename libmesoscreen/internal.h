@@ -34,6 +34,10 @@ void *msc__calloc(size_t count, size_t size);
 void *msc__realloc(void *ptr, size_t size);
 void msc__free(void *ptr);
 char *msc__strndup(const char *s, size_t n);
+/* Whether an allocation failed on this thread since the last reset
+ * (jansson's own allocations count once msc_set_allocator() is used). */
+void msc__alloc_failed_reset(void);
+int msc__alloc_failed(void);
 /* Grows *array (of elements of `size` bytes) to hold at least `need`. */
 int msc__grow(void **array, size_t *cap, size_t need, size_t size);
 

@@ -86,6 +86,32 @@ MSC_EXTERN(const char *) msc_verdict_name(int verdict);
 #define MSC_MAX_RECORD_JSON 65536 /**< bytes in one JSON intake record */
 
 /**
+ * An allocator for the library (and for the JSON parser it uses), e.g. to
+ * count or limit memory, or to test allocation failure. Option structs
+ * start with a version and are only appended to.
+ */
+typedef struct msc_allocator {
+	unsigned int version;                                 /**< MSC_ALLOCATOR_VERSION */
+	void *(*malloc)(size_t size, void *ctx);
+	void *(*realloc)(void *ptr, size_t size, void *ctx);  /**< realloc(NULL, n) allocates */
+	void (*free)(void *ptr, void *ctx);                   /**< free(NULL) must be harmless */
+	void *ctx;
+} msc_allocator;
+
+#define MSC_ALLOCATOR_VERSION 1
+
+/**
+ * Sets the process-wide allocator, or restores the C library's with NULL.
+ * It also becomes jansson's allocator (json_set_alloc_funcs()).
+ *
+ * Process configuration, as sqlite3_config(): call it before any other
+ * libmesoscreen call and while no other thread uses the library or
+ * jansson; memory must be freed by the allocator that gave it.
+ * @return MSC_OK, MSC_EINVAL (unknown version or a NULL function).
+ */
+MSC_EXTERN(int) msc_set_allocator(const msc_allocator *allocator);
+
+/**
  * Frees memory the library handed to the caller (JSON text from
  * msc_result_to_json() and friends). NULL is a no-op.
  */

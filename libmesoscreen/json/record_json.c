@@ -123,11 +123,21 @@ int msc__record_from_json(msc_record *rec, const char *json, size_t len, int fla
 	if (len > MSC_MAX_RECORD_JSON)
 		return msc__fail(MSC_ELIMIT, "record: %zu bytes, more than the limit of %d", len,
 				 MSC_MAX_RECORD_JSON);
+	memset(&err, 0, sizeof(err)); /* jansson may fail before filling it in */
+	msc__alloc_failed_reset();
 	root = json_loadb(json ? json : "", len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
 	if (!root) {
-		if (json_error_code(&err) == json_error_out_of_memory)
+		/* jansson reports some allocation failures as parse errors */
+		if (json_error_code(&err) == json_error_out_of_memory || err.text[0] == '\0' ||
+		    msc__alloc_failed())
 			return msc__fail(MSC_ENOMEM, "out of memory while parsing JSON");
 		return msc__fail(MSC_EPARSE, "line %d, column %d: %s", err.line, err.column, err.text);
+	}
+	if (msc__alloc_failed()) {
+		/* jansson can lose characters of a string when an allocation fails
+		 * and still return a document: it cannot be trusted */
+		json_decref(root);
+		return msc__fail(MSC_ENOMEM, "out of memory while parsing JSON");
 	}
 	if (!json_is_object(root))
 		rc = msc__fail(MSC_EFIELD, "record: expected a JSON object%s",
@@ -135,6 +145,8 @@ int msc__record_from_json(msc_record *rec, const char *json, size_t len, int fla
 	else
 		rc = flat ? read_flat(rec, root) : read_nested(rec, root);
 	json_decref(root);
+	if (rc && msc__alloc_failed())
+		rc = msc__fail(MSC_ENOMEM, "out of memory while reading the record");
 	if (rc)
 		msc_record_clear(rec); /* never half-read */
 	return rc;
