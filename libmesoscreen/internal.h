@@ -229,6 +229,7 @@ struct msc_rules {
 	msc_rules_file *files;
 	size_t file_count, file_cap;
 	size_t override_count;    /* rules changed by a clinic file */
+	int *code_facts;          /* per row of msc__lex_codes: the yes/no fact it sets, or -1 */
 	char **sections;
 	size_t section_count;
 	msc_fact *facts;

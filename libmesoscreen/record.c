@@ -114,11 +114,10 @@ static void recompute_codes(msc_record *r)
 		r->values[f].coded_by = NULL;
 	for (k = 0; k < msc__lex_code_count; k++) {
 		const msc_lex_code *code = &msc__lex_codes[k];
-		int target = msc__rules_fact_index(rules, code->fact, strlen(code->fact));
-		int icd = strcmp(code->system, "icd10") == 0;
+		int target = rules->code_facts[k];
+		int icd = code->system[0] == 'i'; /* "icd10", else "atc" */
 		size_t plen = strlen(code->prefix);
-		if (target < 0 || rules->facts[target].type != MSC_FT_YESNO ||
-		    r->values[target].coded_by)
+		if (target < 0 || r->values[target].coded_by)
 			continue;
 		for (f = 0; f < rules->fact_count && !r->values[target].coded_by; f++) {
 			const msc_value *v = &r->values[f];

@@ -58,7 +58,7 @@ typedef struct msc_instruction {
 typedef struct msc_override {
 	const char *rule;      /**< the rule changed */
 	const char *action;    /**< "disabled" or "overridden" */
-	const char *reason;    /**< the reason the rule file states */
+	const char *reason;    /**< the reason the rule file states; NULL for a change that only makes the rule stricter */
 	const char *changed_by;/**< the rule file */
 } msc_override;
 

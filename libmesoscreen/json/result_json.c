@@ -135,7 +135,7 @@ static json_t *result_json(const msc_result *res)
 			const msc_override *ov = msc_result_override(res, i);
 			if (append(a, o = json_object()) || put(o, "rule", json_string(ov->rule)) ||
 			    put(o, "action", json_string(ov->action)) ||
-			    put(o, "reason", json_string(ov->reason)) ||
+			    put(o, "reason", ov->reason ? json_string(ov->reason) : json_null()) ||
 			    put(o, "changed_by", json_string(ov->changed_by)))
 				goto fail;
 		}

@@ -11,6 +11,7 @@ MSC_EXTERN(void) msc_rules_free(msc_rules *rules)
 	msc__free(rules->version);
 	msc__free(rules->facts);
 	msc__free(rules->files);
+	msc__free(rules->code_facts);
 	msc__free(rules->rules);
 	msc_arena_free(&rules->arena);
 	msc__free(rules);

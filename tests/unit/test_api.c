@@ -485,6 +485,18 @@ START_TEST(weakening_needs_a_reason)
 	/* stricter needs no reason */
 	r = compile_clinic("override PR.DEPTH\n  severity defer\n", MSC_OK);
 	ck_assert_int_eq(msc_rules_find(r, "PR.DEPTH")->severity, MSC_DEFER);
+	/* ...and its result, which lists the change with no reason, is written */
+	ck_assert_int_eq(msc_record_new(&x, r), MSC_OK);
+	ck_assert_int_eq(msc_result_new(&y), MSC_OK);
+	ck_assert_int_eq(msc_record_set_number(x, "depth_mm", 6), MSC_OK);
+	ck_assert_int_eq(msc_screen(y, r, x), MSC_OK);
+	ck_assert_uint_eq(msc_result_override_count(y), 1);
+	ck_assert_ptr_null(msc_result_override(y, 0)->reason);
+	ck_assert_int_eq(msc_result_to_json(&json, NULL, y), MSC_OK);
+	ck_assert(strstr(json, "\"reason\":null") != NULL);
+	msc_free(json);
+	msc_result_free(y);
+	msc_record_free(x);
 	msc_rules_free(r);
 	/* a stated reason is accepted, and shown in every result it affects */
 	r = compile_clinic("disable CI.HEART\n  reason \"cardiology on site\"\n", MSC_OK);
