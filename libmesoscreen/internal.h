@@ -275,6 +275,8 @@ typedef struct msc_value {
 
 struct msc_record {
 	const msc_rules *rules;
+	size_t value_count;       /* the rule set's facts, kept so that freeing never reads the rules */
+	size_t section_count;
 	msc_value *values;
 	unsigned char *present;   /* per section */
 };

@@ -22,6 +22,8 @@ MSC_EXTERN(int) msc_record_new(msc_record **out, const msc_rules *rules)
 	if (!r)
 		return msc__fail(MSC_ENOMEM, "out of memory");
 	r->rules = rules;
+	r->value_count = rules->fact_count;
+	r->section_count = rules->section_count;
 	r->values = msc__calloc(rules->fact_count, sizeof(msc_value));
 	r->present = msc__calloc(rules->section_count, 1);
 	if (!r->values || !r->present) {
@@ -38,7 +40,7 @@ MSC_EXTERN(void) msc_record_free(msc_record *r)
 	if (!r)
 		return;
 	if (r->values) {
-		for (i = 0; i < r->rules->fact_count; i++) {
+		for (i = 0; i < r->value_count; i++) {
 			msc__free(r->values[i].items);
 			msc_buf_free(&r->values[i].text);
 		}
@@ -62,9 +64,9 @@ MSC_EXTERN(void) msc_record_clear(msc_record *r)
 	size_t i;
 	if (!r)
 		return;
-	for (i = 0; i < r->rules->fact_count; i++)
+	for (i = 0; i < r->value_count; i++)
 		reset_value(&r->values[i]);
-	memset(r->present, 0, r->rules->section_count);
+	memset(r->present, 0, r->section_count);
 }
 
 static int find_fact(msc_record *r, const char *field, int *out)

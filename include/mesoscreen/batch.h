@@ -30,8 +30,9 @@ typedef struct msc_batch msc_batch;
 /** Flags for msc_batch_new(). */
 enum {
 	/** Records are flat objects keyed by bare field names
-	 *  ({"pregnant": true, "area": "face", ...}: a pandas row); a section
-	 *  counts as present when one of its fields is not null. */
+	 *  ({"pregnant": true, "area": "face", ...}: a pandas row); a null
+	 *  (None, NaN) is unknown, and a section is present when one of its
+	 *  columns is there. */
 	MSC_BATCH_FLAT = 1u << 0,
 	/** Keep each record's full result JSON (msc_batch_result_json()). */
 	MSC_BATCH_KEEP_JSON = 1u << 1

@@ -44,7 +44,7 @@ typedef struct msc_record msc_record;
  */
 MSC_EXTERN(int) msc_record_new(msc_record **out, const msc_rules *rules);
 
-/** Frees a record. NULL is a no-op. */
+/** Frees a record. NULL is a no-op. It does not read the rule set, so it may come after msc_rules_free(). */
 MSC_EXTERN(void) msc_record_free(msc_record *record);
 
 /** Makes every fact unknown again, keeping the memory for reuse. NULL is a no-op. */

@@ -88,8 +88,9 @@ static int read_nested(msc_record *rec, json_t *root)
 	return MSC_OK;
 }
 
-/* Flat: {"pregnant": true, "area": "face"} (a DataFrame row); a section
- * is present when one of its fields is not null. */
+/* Flat: {"pregnant": true, "area": "face"} (a DataFrame row). A null (a
+ * None or NaN in the frame) is unknown, as in a nested record; a section
+ * is present when one of its columns is there. */
 static int read_flat(msc_record *rec, json_t *root)
 {
 	const msc_rules *rules = rec->rules;
@@ -101,8 +102,6 @@ static int read_flat(msc_record *rec, json_t *root)
 		int rc;
 		if (fi < 0)
 			return msc__fail(MSC_EFIELD, "%.64s: unknown column", key);
-		if (json_is_null(v))
-			continue;
 		rc = set_value(rec, &rules->facts[fi], v);
 		if (rc)
 			return rc;
