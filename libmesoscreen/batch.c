@@ -97,14 +97,9 @@ static int screen_line(msc_batch *b, batch_row *row, const char *line, size_t n)
 	if (msc_buf_append(&b->text, "", 1))
 		return MSC_ENOMEM;
 	if (b->flags & MSC_BATCH_KEEP_JSON) {
-		char *json;
-		size_t len;
-		if (msc_result_to_json(&json, &len, b->result))
-			return MSC_ENOMEM;
+		/* written straight into the batch's buffer: no allocation per record */
 		row->json = b->text.len;
-		rc = msc_buf_append(&b->text, json, len + 1);
-		msc__free(json);
-		if (rc)
+		if (msc__result_write_json(&b->text, b->result) || msc_buf_append(&b->text, "", 1))
 			return MSC_ENOMEM;
 	}
 	return MSC_OK;

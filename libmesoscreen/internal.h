@@ -289,6 +289,9 @@ int msc__record_answer(const msc_record *rec, int fact);
 /* JSON in, nested or flat (batch.h's MSC_BATCH_FLAT). */
 int msc__record_from_json(msc_record *rec, const char *json, size_t len, int flat);
 
+/* Appends a result's JSON (one line) to b. */
+int msc__result_write_json(msc_buf *b, const msc_result *res);
+
 /* The rule set a result was screened with (NULL before any screening). */
 const msc_rules *msc__result_rules(const msc_result *res);
 

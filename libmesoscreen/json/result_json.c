@@ -81,87 +81,187 @@ fail:
 	return NULL;
 }
 
-static json_t *result_json(const msc_result *res)
-{
-	json_t *root = json_object(), *a, *o;
-	size_t i, k;
-	static const char *const lists[3] = { "medications", "allergies", "ingredients" };
+/* ---------------------------------------------------------------- the result, written directly
+ * The result is written straight into a buffer: it is the hot path (every
+ * record of a batch), and building a jansson tree costs an allocation per
+ * value. Its strings are valid UTF-8 (the record's and the rule text's are
+ * checked on the way in), so escaping is all there is to do. */
 
-	if (!root)
-		return NULL;
-	if (put(root, "verdict", json_string(msc_verdict_name(msc_result_verdict(res)))) ||
-	    put(root, "ruleset", ruleset_json(msc__result_rules(res))) ||
-	    put(root, "findings", a = json_array()))
-		goto fail;
+static int w_str(msc_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+	if (msc_buf_append(b, "\"", 1))
+		return MSC_ENOMEM;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[7];
+		size_t n = 2;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (msc_buf_append(b, run, (size_t)(s - run)))
+			return MSC_ENOMEM;
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			n = 6;
+		}
+		if (msc_buf_append(b, esc, n))
+			return MSC_ENOMEM;
+		run = s + 1;
+	}
+	return msc_buf_append(b, run, (size_t)(s - run)) || msc_buf_append(b, "\"", 1) ? MSC_ENOMEM : MSC_OK;
+}
+
+/* ,"key": */
+static int w_key(msc_buf *b, const char *key, int first)
+{
+	return (!first && msc_buf_append(b, ",", 1)) || w_str(b, key) || msc_buf_append(b, ":", 1)
+		       ? MSC_ENOMEM : MSC_OK;
+}
+
+static int w_str_or_null(msc_buf *b, const char *s)
+{
+	return s ? w_str(b, s) : msc_buf_puts(b, "null");
+}
+
+static int w_strings(msc_buf *b, const char *const *s, size_t n)
+{
+	size_t i;
+	if (msc_buf_append(b, "[", 1))
+		return MSC_ENOMEM;
+	for (i = 0; i < n; i++)
+		if ((i && msc_buf_append(b, ",", 1)) || w_str(b, s[i]))
+			return MSC_ENOMEM;
+	return msc_buf_append(b, "]", 1);
+}
+
+static int w_ruleset(msc_buf *b, const msc_rules *rules)
+{
+	size_t i;
+	if (msc_buf_append(b, "{", 1) || w_key(b, "name", 1) || w_str(b, rules ? rules->name : "") ||
+	    w_key(b, "version", 0) || w_str(b, rules ? rules->version : ""))
+		return MSC_ENOMEM;
+	if (rules && rules->file_count) {
+		if (w_key(b, "files", 0) || msc_buf_append(b, "[", 1))
+			return MSC_ENOMEM;
+		for (i = 0; i < rules->file_count; i++) {
+			const msc_rules_file *f = &rules->files[i];
+			if ((i && msc_buf_append(b, ",", 1)) || msc_buf_append(b, "{", 1) ||
+			    w_key(b, "name", 1) || w_str(b, f->name) ||
+			    w_key(b, "ruleset", 0) || w_str_or_null(b, f->ruleset) ||
+			    w_key(b, "version", 0) || w_str_or_null(b, f->version) ||
+			    w_key(b, "sha256", 0) || w_str(b, f->sha256) || msc_buf_append(b, "}", 1))
+				return MSC_ENOMEM;
+		}
+		if (msc_buf_append(b, "]", 1))
+			return MSC_ENOMEM;
+	}
+	return msc_buf_append(b, "}", 1);
+}
+
+int msc__result_write_json(msc_buf *b, const msc_result *res)
+{
+	static const char *const lists[3] = { "medications", "allergies", "ingredients" };
+	const msc_rules *rules = msc__result_rules(res);
+	size_t i, k;
+
+	if (msc_buf_append(b, "{", 1) || w_key(b, "verdict", 1) ||
+	    w_str(b, msc_verdict_name(msc_result_verdict(res))) ||
+	    w_key(b, "ruleset", 0) || w_ruleset(b, rules) || w_key(b, "findings", 0) ||
+	    msc_buf_append(b, "[", 1))
+		return MSC_ENOMEM;
 	for (i = 0; i < msc_result_finding_count(res); i++) {
 		const msc_finding *f = msc_result_finding(res, i);
-		if (append(a, o = json_object()) ||
-		    put(o, "rule", json_string(f->rule)) ||
-		    put(o, "severity", json_string(msc_verdict_name(f->severity))) ||
-		    put(o, "message", json_string(f->message)) ||
-		    put(o, "because", strings(f->because, f->because_count)) ||
-		    put(o, "sources", strings(f->sources, f->source_count)))
-			goto fail;
+		if ((i && msc_buf_append(b, ",", 1)) || msc_buf_append(b, "{", 1) ||
+		    w_key(b, "rule", 1) || w_str(b, f->rule) ||
+		    w_key(b, "severity", 0) || w_str(b, msc_verdict_name(f->severity)) ||
+		    w_key(b, "message", 0) || w_str(b, f->message) ||
+		    w_key(b, "because", 0) || w_strings(b, f->because, f->because_count) ||
+		    w_key(b, "sources", 0) || w_strings(b, f->sources, f->source_count) ||
+		    msc_buf_append(b, "}", 1))
+			return MSC_ENOMEM;
 	}
-	if (put(root, "missing", a = json_array()))
-		goto fail;
+	if (msc_buf_append(b, "]", 1) || w_key(b, "missing", 0) || msc_buf_append(b, "[", 1))
+		return MSC_ENOMEM;
 	for (i = 0; i < msc_result_missing_count(res); i++) {
 		const msc_missing *m = msc_result_missing(res, i);
-		if (append(a, o = json_object()) ||
-		    put(o, "rule", json_string(m->rule)) ||
-		    put(o, "fact", json_string(m->fact)) ||
-		    put(o, "question", json_string(m->question)))
-			goto fail;
+		if ((i && msc_buf_append(b, ",", 1)) || msc_buf_append(b, "{", 1) ||
+		    w_key(b, "rule", 1) || w_str(b, m->rule) || w_key(b, "fact", 0) || w_str(b, m->fact) ||
+		    w_key(b, "question", 0) || w_str(b, m->question) || msc_buf_append(b, "}", 1))
+			return MSC_ENOMEM;
 	}
-	if (put(root, "instructions", o = json_object()))
-		goto fail;
+	if (msc_buf_append(b, "]", 1) || w_key(b, "instructions", 0) || msc_buf_append(b, "{", 1))
+		return MSC_ENOMEM;
 	for (k = 0; k < 2; k++) {
-		json_t *phase;
-		if (put(o, k ? "after" : "before", phase = json_array()))
-			goto fail;
+		if (w_key(b, k ? "after" : "before", k == 0) || msc_buf_append(b, "[", 1))
+			return MSC_ENOMEM;
 		for (i = 0; i < msc_result_instruction_count(res, (msc_phase)k); i++) {
 			const msc_instruction *in = msc_result_instruction(res, (msc_phase)k, i);
-			json_t *e;
-			if (append(phase, e = json_object()) || put(e, "id", json_string(in->id)) ||
-			    put(e, "text", json_string(in->text)))
-				goto fail;
+			if ((i && msc_buf_append(b, ",", 1)) || msc_buf_append(b, "{", 1) ||
+			    w_key(b, "id", 1) || w_str(b, in->id) || w_key(b, "text", 0) ||
+			    w_str(b, in->text) || msc_buf_append(b, "}", 1))
+				return MSC_ENOMEM;
 		}
+		if (msc_buf_append(b, "]", 1))
+			return MSC_ENOMEM;
 	}
+	if (msc_buf_append(b, "}", 1))
+		return MSC_ENOMEM;
 	/* a clinic's changes to documented rules: shown in every result they affect */
-	if (msc__result_rules(res) && msc__result_rules(res)->override_count) {
-		if (put(root, "overrides", a = json_array()))
-			goto fail;
+	if (rules && rules->override_count) {
+		if (w_key(b, "overrides", 0) || msc_buf_append(b, "[", 1))
+			return MSC_ENOMEM;
 		for (i = 0; i < msc_result_override_count(res); i++) {
 			const msc_override *ov = msc_result_override(res, i);
-			if (append(a, o = json_object()) || put(o, "rule", json_string(ov->rule)) ||
-			    put(o, "action", json_string(ov->action)) ||
-			    put(o, "reason", ov->reason ? json_string(ov->reason) : json_null()) ||
-			    put(o, "changed_by", json_string(ov->changed_by)))
-				goto fail;
+			if ((i && msc_buf_append(b, ",", 1)) || msc_buf_append(b, "{", 1) ||
+			    w_key(b, "rule", 1) || w_str(b, ov->rule) || w_key(b, "action", 0) ||
+			    w_str(b, ov->action) || w_key(b, "reason", 0) || w_str_or_null(b, ov->reason) ||
+			    w_key(b, "changed_by", 0) || w_str(b, ov->changed_by) || msc_buf_append(b, "}", 1))
+				return MSC_ENOMEM;
 		}
+		if (msc_buf_append(b, "]", 1))
+			return MSC_ENOMEM;
 	}
-	if (put(root, "unrecognized", o = json_object()))
-		goto fail;
+	if (w_key(b, "unrecognized", 0) || msc_buf_append(b, "{", 1))
+		return MSC_ENOMEM;
 	for (k = 0; k < 3; k++) {
-		json_t *l;
-		if (put(o, lists[k], l = json_array()))
-			goto fail;
+		if (w_key(b, lists[k], k == 0) || msc_buf_append(b, "[", 1))
+			return MSC_ENOMEM;
 		for (i = 0; i < msc_result_unrecognized_count(res, (msc_list)k); i++)
-			if (append(l, json_string(msc_result_unrecognized(res, (msc_list)k, i))))
-				goto fail;
+			if ((i && msc_buf_append(b, ",", 1)) ||
+			    w_str(b, msc_result_unrecognized(res, (msc_list)k, i)))
+				return MSC_ENOMEM;
+		if (msc_buf_append(b, "]", 1))
+			return MSC_ENOMEM;
 	}
-	return root;
-fail:
-	json_decref(root);
-	return NULL;
+	return msc_buf_append(b, "}}", 2);
 }
 
 MSC_EXTERN(int) msc_result_to_json(char **out, size_t *length, const msc_result *res)
 {
+	msc_buf b = {0};
 	if (!out || !res)
 		return msc__fail(MSC_EINVAL, "out or result is NULL");
 	*out = NULL;
-	return dump(result_json(res), out, length);
+	if (msc__result_write_json(&b, res)) {
+		msc_buf_free(&b);
+		return msc__fail(MSC_ENOMEM, "out of memory while writing JSON");
+	}
+	*out = b.data;
+	if (length)
+		*length = b.len;
+	return MSC_OK;
 }
 
 static json_t *rule_json(const msc_rule_info *ri)
