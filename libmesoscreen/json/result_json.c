@@ -358,9 +358,13 @@ MSC_EXTERN(int) msc_questions_to_json(char **out, size_t *length, const msc_rule
 		if (!q) {
 			int fi = msc__rules_fact_index(rules, m->fact, strlen(m->fact));
 			q = fact_json(&rules->facts[fi].info);
-			if (!q || put(q, "question", json_string(m->question)) ||
-			    put(q, "rules", json_array()) || append(root, q)) {
+			if (!q || append(root, q)) { /* append takes q, even when it fails */
 				json_decref(root);
+				root = NULL;
+				break;
+			}
+			if (put(q, "question", json_string(m->question)) || put(q, "rules", json_array())) {
+				json_decref(root); /* q belongs to root now */
 				root = NULL;
 				break;
 			}

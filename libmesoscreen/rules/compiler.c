@@ -291,6 +291,17 @@ static token *next(parser *p)
 	return t;
 }
 
+/* The next token as a property's value: at the end of a line it is not
+ * consumed, so the caller reports the missing value and the next line is
+ * parsed as its own. */
+static token *next_value(parser *p)
+{
+	token *t = peek(p);
+	if (t->kind == T_NEWLINE || t->kind == T_EOF)
+		return t;
+	return next(p);
+}
+
 static int is_word(const token *t, const char *w)
 {
 	return t->kind == T_WORD && strlen(w) == t->n && memcmp(t->s, w, t->n) == 0;
@@ -508,7 +519,7 @@ static msc_node *parse_atom(parser *p, int open)
 		p->depth--;
 		return new_node(p, MSC_N_ALWAYS);
 	}
-	ft = next(p);
+	ft = next_value(p);
 	fi = fact_ref(p, ft, "the condition");
 	if (fi < 0)
 		return NULL;
@@ -519,7 +530,7 @@ static msc_node *parse_atom(parser *p, int open)
 	if (op->kind == T_OP) {
 		token *v;
 		next(p);
-		v = next(p);
+		v = next_value(p);
 		if (f->type == MSC_FT_NUMBER) {
 			n = new_node(p, MSC_N_COMPARE);
 			if (!n || parse_number_tok(p, v, &n->number))
@@ -614,9 +625,9 @@ static msc_node *parse_atom(parser *p, int open)
 			       type_name(f->type));
 			return NULL;
 		}
-		w = next(p);
+		w = next_value(p);
 		if (is_word(w, "class")) {
-			token *cname = next(p);
+			token *cname = next_value(p);
 			char buf[64];
 			int ci;
 			if (f->type != MSC_FT_MEDICATIONS) {
@@ -683,7 +694,7 @@ static msc_node *parse_atom(parser *p, int open)
 			       f->info.path, type_name(f->type));
 			return NULL;
 		}
-		w = next(p);
+		w = next_value(p);
 		if (w->kind == T_STRING) {
 			char norm[MSC_NORM_MAX];
 			msc_lex_normalize(w->s, w->n, norm);
@@ -786,9 +797,9 @@ static msc_node *parse_condition(parser *p, const char **text)
 	p->depth = 0;
 	n = parse_or(p);
 	if (!n) {
+		/* skip the rest of the condition, continuation lines included */
 		skip_line(p);
-		while (peek(p)->kind == T_NEWLINE && !is_top_keyword(&p->toks[p->pos + 1]) &&
-		       (is_word(&p->toks[p->pos + 1], "and") || is_word(&p->toks[p->pos + 1], "or")))
+		while (is_word(peek(p), "and") || is_word(peek(p), "or"))
 			skip_line(p);
 		return NULL;
 	}
@@ -833,7 +844,7 @@ static const source_def *find_source(msc_compiler *c, const token *t)
 
 static void parse_source(parser *p, token *kw)
 {
-	token *id = next(p);
+	token *id = next_value(p);
 	char *title;
 	source_def *s;
 
@@ -886,7 +897,7 @@ static int parse_sources(parser *p, msc_rule *r)
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		token *t = next(p);
+		token *t = next_value(p);
 		const source_def *s = find_source(p->c, t);
 		if (!s) {
 			ERR_AT(p, t, "unknown source '%.*s' (declare it with 'source')", (int)t->n, t->s);
@@ -972,7 +983,7 @@ static void parse_fact(parser *p)
 		skip_block(p);
 		return;
 	}
-	ty = next(p);
+	ty = next_value(p);
 	if (fact_type(ty, &type)) {
 		ERR_AT(p, ty, "expected a fact type (yesno, number, enum, medications, allergies, ingredients, codes), not '%.*s'",
 		       (int)ty->n, ty->s);
@@ -981,7 +992,7 @@ static void parse_fact(parser *p)
 	}
 	if (type == MSC_FT_ENUM) {
 		while (peek(p)->kind == T_WORD || peek(p)->kind == T_NUMBER) {
-			token *v = next(p);
+			token *v = next_value(p);
 			if (nvalues == MSC_MAX_ENUM) {
 				ERR_AT(p, v, "more than %d values", MSC_MAX_ENUM);
 				bad = 1;
@@ -1043,7 +1054,7 @@ static void parse_fact(parser *p)
 		if (is_word(k, "question")) {
 			f->info.question = parse_text(p, "the question");
 		} else if (is_word(k, "default")) {
-			token *v = next(p);
+			token *v = next_value(p);
 			f->has_default = 1;
 			f->default_state = MSC_VS_VALUE;
 			if (is_word(v, "none") && f->type == MSC_FT_NUMBER) {
@@ -1063,7 +1074,7 @@ static void parse_fact(parser *p)
 		} else if ((is_word(k, "min") || is_word(k, "max") || is_word(k, "above")) &&
 			   f->type == MSC_FT_NUMBER) {
 			double d;
-			if (parse_number_tok(p, next(p), &d) == 0) {
+			if (parse_number_tok(p, next_value(p), &d) == 0) {
 				if (is_word(k, "max"))
 					f->max = d;
 				else {
@@ -1073,13 +1084,14 @@ static void parse_fact(parser *p)
 			}
 			end_of_line(p, "the limit");
 		} else if (is_word(k, "accepts") && f->type == MSC_FT_NUMBER) {
-			token *v = next(p);
+			token *v = next_value(p);
 			if (!is_word(v, "never"))
 				ERR_AT(p, v, "a number fact accepts only the word 'never'");
 			f->accepts_never = 1;
 			end_of_line(p, "'accepts never'");
 		} else {
-			ERR_AT(p, k, "unknown property '%.*s' for a %s fact", (int)k->n, k->s, f->info.type);
+			ERR_AT(p, k, "unknown property '%.*s' for %s %s fact", (int)k->n, k->s,
+			       f->info.type[0] == 'e' || f->info.type[0] == 'a' ? "an" : "a", f->info.type);
 			skip_line(p);
 		}
 	}
@@ -1115,7 +1127,7 @@ typedef enum rule_mode { MODE_NEW, MODE_OVERRIDE, MODE_DISABLE } rule_mode;
  * earlier text waits in p->pending until the whole text has compiled. */
 static void parse_rule(parser *p, token *kw, msc_rule_kind kind, rule_mode mode)
 {
-	token *id = next(p);
+	token *id = next_value(p);
 	msc_rule r, *target = NULL;
 	int have_severity = 0, have_phase = 0, have_when = 0, have_text = 0, errors_before = p->errors;
 	msc_ask asks[16];
@@ -1150,6 +1162,8 @@ static void parse_rule(parser *p, token *kw, msc_rule_kind kind, rule_mode mode)
 	if (target) {
 		r = *target;
 		kind = r.info.kind;
+		/* each change states its own reason: never inherit an earlier one */
+		r.info.reason = NULL;
 		r.info.changed_by = p->name;
 		r.info.disabled = mode == MODE_DISABLE;
 	} else {
@@ -1169,7 +1183,7 @@ static void parse_rule(parser *p, token *kw, msc_rule_kind kind, rule_mode mode)
 			ERR_AT(p, k, "'disable' takes only a 'reason', not '%.*s'", (int)k->n, k->s);
 			skip_line(p);
 		} else if (is_word(k, "severity") && kind == MSC_RULE) {
-			token *v = next(p);
+			token *v = next_value(p);
 			if (severity_word(v, &r.info.severity))
 				ERR_AT(p, v, "severity is contraindicated, defer or caution, not '%.*s'",
 				       (int)v->n, v->s);
@@ -1177,7 +1191,7 @@ static void parse_rule(parser *p, token *kw, msc_rule_kind kind, rule_mode mode)
 				have_severity = 1;
 			end_of_line(p, "the severity");
 		} else if (is_word(k, "phase") && kind == MSC_INSTRUCTION) {
-			token *v = next(p);
+			token *v = next_value(p);
 			if (is_word(v, "before"))
 				r.info.phase = MSC_BEFORE;
 			else if (is_word(v, "after"))
@@ -1197,17 +1211,19 @@ static void parse_rule(parser *p, token *kw, msc_rule_kind kind, rule_mode mode)
 		} else if (is_word(k, "sources")) {
 			parse_sources(p, &r);
 		} else if (is_word(k, "ask")) {
-			token *ft = next(p);
+			token *ft = next_value(p);
 			int fi = fact_ref(p, ft, "'ask'");
 			const char *q = parse_text(p, "the question");
-			if (fi >= 0 && q && nask < sizeof(asks) / sizeof(asks[0])) {
+			if (nask == sizeof(asks) / sizeof(asks[0]))
+				ERR_AT(p, k, "more than %zu 'ask' lines", sizeof(asks) / sizeof(asks[0]));
+			else if (fi >= 0 && q) {
 				asks[nask].fact = fi;
 				asks[nask].question = q;
 				nask++;
 			}
 		} else {
 			ERR_AT(p, k, "unknown property '%.*s' for %s %s", (int)k->n, k->s,
-			       mode == MODE_NEW ? "a" : "an", what);
+			       what[0] == 'i' || what[0] == 'o' ? "an" : "a", what);
 			skip_line(p);
 		}
 	}
@@ -1294,7 +1310,7 @@ static void parse_text_top(parser *p)
 		}
 		next(p);
 		if (is_word(k, "ruleset") || is_word(k, "version")) {
-			token *v = next(p);
+			token *v = next_value(p);
 			int is_name = is_word(k, "ruleset");
 			if (v->kind != T_WORD && v->kind != T_NUMBER && v->kind != T_STRING) {
 				ERR_AT(p, v, "expected a name after '%.*s'", (int)k->n, k->s);
@@ -1362,7 +1378,7 @@ MSC_EXTERN(int) msc_compiler_new(msc_compiler **out)
 MSC_EXTERN(int) msc_compiler_add_text(msc_compiler *c, const char *name, const char *text, size_t len)
 {
 	parser p;
-	size_t facts_before, rules_before, sections_before, i;
+	size_t facts_before, rules_before, sections_before, sources_before, i;
 	int rc = MSC_OK;
 
 	if (!c || !name || (!text && len))
@@ -1376,15 +1392,19 @@ MSC_EXTERN(int) msc_compiler_add_text(msc_compiler *c, const char *name, const c
 	p.c = c;
 	p.builtin = c->text_count == 0;
 	p.name = msc_arena_strdup(&c->rules->arena, name);
-	if (!p.name)
+	if (!p.name) {
+		c->failed = 1; /* a text was lost: the rule set must not be finished */
 		return msc__fail(MSC_ENOMEM, "out of memory");
+	}
 	if (!p.builtin) {
 		/* provenance: the file's name and the hash of its content */
 		msc_rules *r = c->rules;
 		void *arr = r->files;
 		char *hash = msc_arena_alloc(&r->arena, 65);
-		if (!hash || msc__grow(&arr, &r->file_cap, r->file_count + 1, sizeof(msc_rules_file)))
+		if (!hash || msc__grow(&arr, &r->file_cap, r->file_count + 1, sizeof(msc_rules_file))) {
+			c->failed = 1;
 			return msc__fail(MSC_ENOMEM, "out of memory");
+		}
 		r->files = arr;
 		msc_sha256_hex(text ? text : "", len, hash);
 		p.file = &r->files[r->file_count];
@@ -1395,6 +1415,7 @@ MSC_EXTERN(int) msc_compiler_add_text(msc_compiler *c, const char *name, const c
 	facts_before = c->rules->fact_count;
 	rules_before = c->rules->rule_count;
 	sections_before = c->rules->section_count;
+	sources_before = c->source_count;
 	if (!msc_utf8_valid(text ? text : "", len)) {
 		add_error(c, name, 1, 1, "the text is not valid UTF-8 (or holds a NUL byte)");
 		p.errors++;
@@ -1411,6 +1432,11 @@ MSC_EXTERN(int) msc_compiler_add_text(msc_compiler *c, const char *name, const c
 		c->rules->fact_count = facts_before;
 		c->rules->rule_count = rules_before;
 		c->rules->section_count = sections_before;
+		while (c->source_count > sources_before) {
+			c->source_count--;
+			msc__free(c->sources[c->source_count].id);
+			msc__free(c->sources[c->source_count].title);
+		}
 	} else {
 		for (i = 0; i < p.pending_count; i++) {
 			if (!c->rules->rules[p.pending[i].index].info.changed_by)
@@ -1450,6 +1476,7 @@ MSC_EXTERN(int) msc_compiler_add_file(msc_compiler *c, const char *path)
 		if (msc_buf_append(&b, chunk, n)) {
 			fclose(f);
 			msc_buf_free(&b);
+			c->failed = 1;
 			return MSC_ENOMEM;
 		}
 	}

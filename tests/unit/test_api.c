@@ -380,6 +380,16 @@ START_TEST(compiler_errors_at_line_and_column)
 	assert_compile_error("fact patient.age words\n", "clinic.rules:1:18: expected a fact type (yesno, number, enum, medications, allergies, ingredients, codes), not 'words'");
 	assert_compile_error("rule X.A\n  severity defer\n  message \"x\"\n  sources S004\n",
 			     "clinic.rules:1:1: rule X.A has no 'when' condition");
+	/* a property without its value does not swallow the next line */
+	assert_compile_error("fact patient.x number\n  min\n  max 5\n", "clinic.rules:2:6: expected a number, not ''");
+	{
+		msc_compiler *c;
+		const char *t = "fact patient.x number\n  min\n  max 5\n";
+		ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
+		ck_assert_int_eq(msc_compiler_add_text(c, "c", t, strlen(t)), MSC_ERULES);
+		ck_assert_uint_eq(msc_compiler_error_count(c), 1);
+		msc_compiler_free(c);
+	}
 	assert_compile_error("bogus\n", "clinic.rules:1:1: expected ruleset, version, source, fact, rule, instruction, override or disable, not 'bogus'");
 }
 END_TEST
@@ -482,6 +492,21 @@ START_TEST(weakening_needs_a_reason)
 	/* a text with an error changes nothing, not even its valid overrides */
 	r = compile_clinic("override PR.DEPTH\n  severity defer\n\nrule X\n  severity bad\n", MSC_ERULES);
 	ck_assert_ptr_null(r);
+	/* a later file cannot weaken under an earlier file's reason */
+	{
+		msc_compiler *c;
+		const char *t1 = "override CI.STROKE\n  severity defer\n  reason \"r1\"\n";
+		const char *t2 = "override CI.STROKE\n  severity caution\n";
+		const char *t3 = "disable CI.STROKE\n";
+		ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
+		ck_assert_int_eq(msc_compiler_add_text(c, "t1.rules", t1, strlen(t1)), MSC_OK);
+		ck_assert_int_eq(msc_compiler_add_text(c, "t2.rules", t2, strlen(t2)), MSC_ERULES);
+		ck_assert_int_eq(msc_compiler_add_text(c, "t3.rules", t3, strlen(t3)), MSC_ERULES);
+		ck_assert_str_eq(msc_compiler_error(c, 0),
+				 "t2.rules:1:1: this override can weaken CI.STROKE: state a 'reason' (it is shown in every result it affects)");
+		ck_assert_str_eq(msc_compiler_error(c, 1), "t3.rules:1:1: disabling CI.STROKE needs a stated 'reason'");
+		msc_compiler_free(c);
+	}
 	/* stricter needs no reason */
 	r = compile_clinic("override PR.DEPTH\n  severity defer\n", MSC_OK);
 	ck_assert_int_eq(msc_rules_find(r, "PR.DEPTH")->severity, MSC_DEFER);

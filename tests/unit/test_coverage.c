@@ -1,0 +1,985 @@
+/*
+ * The remaining paths of the library, each checked by what it returns or
+ * writes: status and verdict names, the version, the allocator, NULL and
+ * out-of-range arguments of every accessor, the "because" text of every
+ * kind of fact and name, the JSON writers, the lexicon's normalisation
+ * corners, and allocation failure over erroneous rule texts and rich
+ * records. Reaches internals through the static library (as test_logic).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "internal.h"
+#include "testutil.h"
+
+/* A rule set with a rule for every kind of "because". */
+static const char *const COV_RULES =
+	"ruleset cov\n"
+	"source T \"test\"\n"
+	"fact patient.n number\n  accepts never\n"
+	"fact patient.m number\n  default none\n"
+	"fact patient.k number\n"
+	"fact patient.e enum a b\n"
+	"fact patient.y yesno\n"
+	"fact patient.z yesno\n"
+	"rule T.NOT_LISTS\n  severity caution\n"
+	"  when not (patient.medications has \"isotretinoin\" or patient.allergies match plan.ingredients)\n"
+	"  message \"lists\"\n  sources T\n"
+	"rule T.NOT_NUMBERS\n  severity caution\n"
+	"  when not (patient.n < 5 and patient.m < 5 and patient.k < 5 and patient.e = a)\n"
+	"  message \"numbers\"\n  sources T\n"
+	"rule T.NOT_YESNO\n  severity caution\n"
+	"  when not (patient.y and patient.z)\n"
+	"  message \"yesno\"\n  sources T\n"
+	"rule T.NAMES\n  severity caution\n"
+	"  when patient.medications has \"vicodin\" or patient.medications has class anticoagulant\n"
+	"  message \"names\"\n  sources T\n"
+	"rule T.ALLERGY_NAME\n  severity caution\n"
+	"  when patient.allergies match \"lidocaine\"\n"
+	"  message \"allergy\"\n  sources T\n";
+
+static msc_rules *rules;   /* COV_RULES */
+static msc_rules *builtin;
+static msc_record *rec;
+static msc_result *res;
+
+static msc_rules *compile(const char *text)
+{
+	msc_compiler *c;
+	msc_rules *r = NULL;
+	ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
+	ck_assert_msg(msc_compiler_add_text(c, "cov.rules", text, strlen(text)) == MSC_OK, "%s",
+		      msc_error_message());
+	ck_assert_int_eq(msc_compiler_get_rules(c, &r), MSC_OK);
+	msc_compiler_free(c);
+	return r;
+}
+
+static void setup(void)
+{
+	rules = compile(COV_RULES);
+	ck_assert_int_eq(msc_rules_builtin(&builtin), MSC_OK);
+	ck_assert_int_eq(msc_record_new(&rec, rules), MSC_OK);
+	ck_assert_int_eq(msc_result_new(&res), MSC_OK);
+}
+
+static void teardown(void)
+{
+	msc_result_free(res);
+	msc_record_free(rec);
+	msc_rules_free(builtin);
+	msc_rules_free(rules);
+}
+
+static void screen_json(const char *json)
+{
+	ck_assert_msg(msc_record_from_json(rec, json, strlen(json)) == MSC_OK, "%s: %s", json,
+		      msc_error_message());
+	ck_assert_int_eq(msc_screen(res, rules, rec), MSC_OK);
+}
+
+static const msc_finding *finding(const char *id)
+{
+	size_t i;
+	for (i = 0; i < msc_result_finding_count(res); i++)
+		if (strcmp(msc_result_finding(res, i)->rule, id) == 0)
+			return msc_result_finding(res, i);
+	return NULL;
+}
+
+/* Asserts the "because" list of a finding, NULL-terminated. */
+static void assert_because(const char *id, const char *const *want)
+{
+	const msc_finding *f = finding(id);
+	size_t n = 0;
+	ck_assert_msg(f != NULL, "%s did not fire", id);
+	while (want[n])
+		n++;
+	ck_assert_msg(f->because_count == n, "%s: %zu because, expected %zu (first '%s')", id,
+		      f->because_count, n, f->because_count ? f->because[0] : "");
+	for (n = 0; want[n]; n++)
+		ck_assert_str_eq(f->because[n], want[n]);
+}
+
+/* ---------------------------------------------------------------- names, version */
+
+START_TEST(status_and_verdict_names)
+{
+	static const struct { int code; const char *name; } codes[] = {
+		{ MSC_OK, "MSC_OK" }, { MSC_ENOMEM, "MSC_ENOMEM" }, { MSC_EINVAL, "MSC_EINVAL" },
+		{ MSC_EFIELD, "MSC_EFIELD" }, { MSC_ELIMIT, "MSC_ELIMIT" }, { MSC_EPARSE, "MSC_EPARSE" },
+		{ MSC_EIO, "MSC_EIO" }, { MSC_ERULES, "MSC_ERULES" }, { -8, "MSC_EUNKNOWN" },
+		{ 1, "MSC_EUNKNOWN" },
+	};
+	size_t i;
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		ck_assert_str_eq(msc_status_name(codes[i].code), codes[i].name);
+	ck_assert_str_eq(msc_verdict_name(MSC_CLEAR), "clear");
+	ck_assert_str_eq(msc_verdict_name(MSC_CAUTION), "caution");
+	ck_assert_str_eq(msc_verdict_name(MSC_INCOMPLETE), "incomplete");
+	ck_assert_str_eq(msc_verdict_name(MSC_DEFER), "defer");
+	ck_assert_str_eq(msc_verdict_name(MSC_CONTRAINDICATED), "contraindicated");
+	ck_assert_ptr_null(msc_verdict_name(-1));
+	ck_assert_ptr_null(msc_verdict_name(5));
+}
+END_TEST
+
+START_TEST(version_and_last_error)
+{
+	char v[32];
+	snprintf(v, sizeof(v), "%d.%d.%d", MSC_VERSION_MAJOR, MSC_VERSION_MINOR, MSC_VERSION_PATCH);
+	ck_assert_str_eq(msc_version(), MSC_VERSION);
+	ck_assert_str_eq(msc_version(), v);
+	ck_assert_int_eq(msc_result_new(NULL), MSC_EINVAL);
+	ck_assert_int_eq(msc_error_code(), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "out is NULL");
+	msc__clear_error();
+	ck_assert_int_eq(msc_error_code(), MSC_OK);
+	ck_assert_str_eq(msc_error_message(), "");
+}
+END_TEST
+
+/* ---------------------------------------------------------------- allocator */
+
+static long t_live, t_countdown = -1;
+
+static void *t_malloc(size_t n, void *ctx)
+{
+	void *p;
+	(void)ctx;
+	if (t_countdown >= 0 && --t_countdown == 0)
+		return NULL;
+	p = malloc(n);
+	if (p)
+		t_live++;
+	return p;
+}
+
+static void *t_realloc(void *ptr, size_t n, void *ctx)
+{
+	void *p;
+	(void)ctx;
+	if (t_countdown >= 0 && --t_countdown == 0)
+		return NULL;
+	p = realloc(ptr, n);
+	if (p && !ptr)
+		t_live++;
+	return p;
+}
+
+static void t_free(void *ptr, void *ctx)
+{
+	(void)ctx;
+	if (ptr)
+		t_live--;
+	free(ptr);
+}
+
+START_TEST(allocator_is_checked)
+{
+	msc_allocator a = { MSC_ALLOCATOR_VERSION, t_malloc, t_realloc, t_free, NULL };
+	msc_allocator bad = a;
+	msc_rules *r;
+	void *p;
+	bad.version = 2;
+	ck_assert_int_eq(msc_set_allocator(&bad), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "allocator: version 2 or a NULL function");
+	bad = a;
+	bad.malloc = NULL;
+	ck_assert_int_eq(msc_set_allocator(&bad), MSC_EINVAL);
+	bad = a;
+	bad.realloc = NULL;
+	ck_assert_int_eq(msc_set_allocator(&bad), MSC_EINVAL);
+	bad = a;
+	bad.free = NULL;
+	ck_assert_int_eq(msc_set_allocator(&bad), MSC_EINVAL);
+	/* the library (and jansson) allocate through it, and give everything back */
+	ck_assert_int_eq(msc_set_allocator(&a), MSC_OK);
+	ck_assert_int_eq(msc_rules_builtin(&r), MSC_OK);
+	ck_assert_int_gt(t_live, 0);
+	ck_assert_int_eq(msc_test_verdict(r, "{\"patient\": {\"pregnant\": true}}"), MSC_DEFER);
+	msc_rules_free(r);
+	ck_assert_int_eq(t_live, 0);
+	/* calloc: an overflowing size is refused, zero bytes is one */
+	ck_assert_ptr_null(msc__calloc(SIZE_MAX / 2, 4));
+	p = msc__calloc(0, 8);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(t_live, 1);
+	msc__free(p);
+	ck_assert_int_eq(t_live, 0);
+	/* NULL restores the C library's */
+	ck_assert_int_eq(msc_set_allocator(NULL), MSC_OK);
+	ck_assert_int_eq(msc_rules_builtin(&r), MSC_OK);
+	ck_assert_int_eq(t_live, 0);
+	msc_rules_free(r);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- NULL and out of range */
+
+START_TEST(accessors_refuse_null_and_out_of_range)
+{
+	msc_batch *b = (msc_batch *)&b;
+	msc_record *x = (msc_record *)&x;
+	char *out = (char *)&out;
+	/* rule set */
+	ck_assert_ptr_null(msc_rules_name(NULL));
+	ck_assert_ptr_null(msc_rules_version(NULL));
+	ck_assert_uint_eq(msc_rules_file_count(NULL), 0);
+	ck_assert_ptr_null(msc_rules_file_get(NULL, 0));
+	ck_assert_ptr_null(msc_rules_file_get(rules, 1));
+	ck_assert_str_eq(msc_rules_file_get(rules, 0)->ruleset, "cov");
+	ck_assert_uint_eq(msc_rules_count(NULL), 0);
+	ck_assert_ptr_null(msc_rules_get(NULL, 0));
+	ck_assert_ptr_null(msc_rules_get(rules, msc_rules_count(rules)));
+	ck_assert_str_eq(msc_rules_get(rules, 0)->id, "CI.PREGNANCY");
+	ck_assert_ptr_null(msc_rules_find(NULL, "CI.PREGNANCY"));
+	ck_assert_ptr_null(msc_rules_find(rules, NULL));
+	ck_assert_uint_eq(msc_rules_fact_count(NULL), 0);
+	ck_assert_ptr_null(msc_rules_fact(NULL, 0));
+	ck_assert_ptr_null(msc_rules_fact(rules, msc_rules_fact_count(rules)));
+	ck_assert_str_eq(msc_rules_fact(rules, msc_rules_fact_count(rules) - 1)->path, "patient.z");
+	/* result: before any screening it names no rule set */
+	ck_assert_ptr_null(msc_result_ruleset_name(res));
+	ck_assert_ptr_null(msc_result_ruleset_version(res));
+	ck_assert_ptr_null(msc_result_ruleset_name(NULL));
+	ck_assert_ptr_null(msc_result_ruleset_version(NULL));
+	ck_assert_int_eq(msc_result_verdict(NULL), MSC_INCOMPLETE);
+	ck_assert_uint_eq(msc_result_finding_count(NULL), 0);
+	ck_assert_ptr_null(msc_result_finding(NULL, 0));
+	ck_assert_uint_eq(msc_result_missing_count(NULL), 0);
+	ck_assert_ptr_null(msc_result_missing(NULL, 0));
+	ck_assert_uint_eq(msc_result_instruction_count(NULL, MSC_BEFORE), 0);
+	ck_assert_ptr_null(msc_result_instruction(NULL, MSC_BEFORE, 0));
+	ck_assert_uint_eq(msc_result_override_count(NULL), 0);
+	ck_assert_ptr_null(msc_result_override(NULL, 0));
+	ck_assert_uint_eq(msc_result_unrecognized_count(NULL, MSC_LIST_MEDICATIONS), 0);
+	ck_assert_ptr_null(msc_result_unrecognized(NULL, MSC_LIST_MEDICATIONS, 0));
+	screen_json("{\"patient\": {\"medications\": [\"Frobozz\"], \"pregnant\": true}, \"plan\": {}}");
+	ck_assert_str_eq(msc_result_ruleset_name(res), "builtin+cov");
+	ck_assert_str_eq(msc_result_ruleset_version(res), "1.0.0");
+	ck_assert_ptr_nonnull(msc_result_finding(res, 0));
+	ck_assert_ptr_null(msc_result_finding(res, msc_result_finding_count(res)));
+	ck_assert_uint_gt(msc_result_missing_count(res), 0);
+	ck_assert_ptr_null(msc_result_missing(res, msc_result_missing_count(res)));
+	ck_assert_uint_eq(msc_result_instruction_count(res, (msc_phase)2), 0);
+	ck_assert_ptr_null(msc_result_instruction(res, (msc_phase)2, 0));
+	ck_assert_ptr_null(msc_result_instruction(res, (msc_phase)-1, 0));
+	ck_assert_ptr_null(msc_result_instruction(res, MSC_AFTER, msc_result_instruction_count(res, MSC_AFTER)));
+	ck_assert_ptr_null(msc_result_override(res, 0));
+	ck_assert_uint_eq(msc_result_unrecognized_count(res, MSC_LIST_MEDICATIONS), 1);
+	ck_assert_str_eq(msc_result_unrecognized(res, MSC_LIST_MEDICATIONS, 0), "Frobozz");
+	ck_assert_ptr_null(msc_result_unrecognized(res, MSC_LIST_MEDICATIONS, 1));
+	ck_assert_uint_eq(msc_result_unrecognized_count(res, (msc_list)3), 0);
+	ck_assert_uint_eq(msc_result_unrecognized_count(res, (msc_list)-1), 0);
+	ck_assert_ptr_null(msc_result_unrecognized(res, (msc_list)3, 0));
+	/* record */
+	ck_assert_int_eq(msc_record_new(NULL, rules), MSC_EINVAL);
+	ck_assert_int_eq(msc_record_new(&x, NULL), MSC_EINVAL);
+	ck_assert_ptr_null(x);
+	ck_assert_int_eq(msc_record_set_present(NULL, "patient"), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "record or section is NULL");
+	ck_assert_int_eq(msc_record_set_present(rec, NULL), MSC_EINVAL);
+	msc_record_clear(NULL);
+	/* batch */
+	ck_assert_int_eq(msc_batch_new(NULL, rules, 0), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "out is NULL");
+	ck_assert_int_eq(msc_batch_new(&b, NULL, 0), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "rules is NULL");
+	ck_assert_ptr_null(b);
+	ck_assert_int_eq(msc_batch_new(&b, rules, 4), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "unknown batch flag 0x4");
+	ck_assert_int_eq(msc_batch_screen_lines(NULL, "", 0), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "batch or jsonl is NULL");
+	ck_assert_uint_eq(msc_batch_count(NULL), 0);
+	ck_assert_int_eq(msc_batch_status(NULL, 0), MSC_EINVAL);
+	ck_assert_int_eq(msc_batch_verdict(NULL, 0), MSC_INCOMPLETE);
+	ck_assert_ptr_null(msc_batch_fired(NULL, 0));
+	ck_assert_ptr_null(msc_batch_error(NULL, 0));
+	ck_assert_ptr_null(msc_batch_result_json(NULL, 0));
+	ck_assert_int_eq(msc_batch_new(&b, rules, 0), MSC_OK);
+	ck_assert_int_eq(msc_batch_screen_lines(b, NULL, 1), MSC_EINVAL);
+	ck_assert_int_eq(msc_batch_screen_lines(b, NULL, 0), MSC_OK);
+	ck_assert_uint_eq(msc_batch_count(b), 0);
+	ck_assert_int_eq(msc_batch_screen_lines(b, "{}", 2), MSC_OK);
+	ck_assert_uint_eq(msc_batch_count(b), 1);
+	ck_assert_int_eq(msc_batch_status(b, 0), MSC_OK);
+	ck_assert_ptr_null(msc_batch_error(b, 0));
+	ck_assert_ptr_null(msc_batch_result_json(b, 0)); /* not kept without the flag */
+	ck_assert_int_eq(msc_batch_status(b, 1), MSC_EINVAL);
+	ck_assert_int_eq(msc_batch_verdict(b, 1), MSC_INCOMPLETE);
+	ck_assert_ptr_null(msc_batch_fired(b, 1));
+	ck_assert_ptr_null(msc_batch_error(b, 1));
+	ck_assert_ptr_null(msc_batch_result_json(b, 1));
+	msc_batch_free(b);
+	/* JSON writers */
+	ck_assert_int_eq(msc_rules_to_json(NULL, NULL, rules), MSC_EINVAL);
+	ck_assert_int_eq(msc_rules_to_json(&out, NULL, NULL), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "out or rules is NULL");
+	ck_assert_int_eq(msc_questions_to_json(NULL, NULL, rules, rec), MSC_EINVAL);
+	ck_assert_int_eq(msc_questions_to_json(&out, NULL, NULL, rec), MSC_EINVAL);
+	ck_assert_int_eq(msc_questions_to_json(&out, NULL, rules, NULL), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "out, rules or record is NULL");
+	/* a record of another rule set: the questionnaire is refused */
+	ck_assert_int_eq(msc_questions_to_json(&out, NULL, builtin, rec), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "the record was made for another rule set");
+	ck_assert_ptr_null(out);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- because */
+
+START_TEST(because_under_negation_lists)
+{
+	static const char *const want[] = {
+		"patient.medications: 1 entry", "patient.allergies: 0 entries", "plan.ingredients unknown", NULL
+	};
+	static const char *const want2[] = {
+		"patient.medications: 2 entries", "patient.allergies: 1 entry", "plan.ingredients: 1 entry", NULL
+	};
+	screen_json("{\"patient\": {\"medications\": [\"aspirin\"], \"allergies\": []}}");
+	assert_because("T.NOT_LISTS", want);
+	screen_json("{\"patient\": {\"medications\": [\"aspirin\", \"paracetamol\"], \"allergies\": [\"latex\"]},"
+		    " \"plan\": {\"ingredients\": [\"biotin\"]}}");
+	assert_because("T.NOT_LISTS", want2);
+	/* a match: not fired */
+	screen_json("{\"patient\": {\"medications\": [], \"allergies\": [\"biotin\"]}, \"plan\": {\"ingredients\": [\"biotin\"]}}");
+	ck_assert_ptr_null(finding("T.NOT_LISTS"));
+}
+END_TEST
+
+START_TEST(because_under_negation_numbers)
+{
+	static const char *const never[] = {
+		"patient.n = never", "patient.m = not given", "patient.k = unknown", "patient.e = unknown", NULL
+	};
+	static const char *const values[] = {
+		"patient.n = 7.5", "patient.m = 2", "patient.k = 1", "patient.e = b", NULL
+	};
+	screen_json("{\"patient\": {\"n\": \"never\"}}");
+	assert_because("T.NOT_NUMBERS", never);
+	screen_json("{\"patient\": {\"n\": 7.5, \"m\": 2, \"k\": 1, \"e\": \"b\"}}");
+	assert_because("T.NOT_NUMBERS", values);
+	/* an explicit null is unknown, and a `default none` fact stays "not given" */
+	screen_json("{\"patient\": {\"n\": 9, \"m\": null}}");
+	ck_assert_str_eq(finding("T.NOT_NUMBERS")->because[1], "patient.m = not given");
+}
+END_TEST
+
+START_TEST(because_under_negation_yesno)
+{
+	static const char *const yes_no[] = { "patient.y = yes", "patient.z = no", NULL };
+	static const char *const unknown_no[] = { "patient.y = unknown", "patient.z = no", NULL };
+	screen_json("{\"patient\": {\"y\": true, \"z\": false}}");
+	assert_because("T.NOT_YESNO", yes_no);
+	screen_json("{\"patient\": {\"y\": \"unknown\", \"z\": \"no\"}}");
+	assert_because("T.NOT_YESNO", unknown_no);
+	screen_json("{\"patient\": {\"y\": true, \"z\": true}}");
+	ck_assert_ptr_null(finding("T.NOT_YESNO"));
+}
+END_TEST
+
+START_TEST(because_of_codes)
+{
+	static const char *const no[] = {
+		"patient.conditions: \"Z34\" sets patient.pregnant = yes (answered no; the code wins)", NULL
+	};
+	static const char *const absent[] = { "patient.conditions: \"Z34\" sets patient.pregnant = yes", NULL };
+	static const char *const atc[] = {
+		"patient.medications: \"A10AB99\" sets patient.insulin_dependent_diabetes = yes", NULL
+	};
+	screen_json("{\"patient\": {\"conditions\": [\"Z34\"], \"pregnant\": false}}");
+	assert_because("CI.PREGNANCY", no);
+	screen_json("{\"patient\": {\"conditions\": [\"Z34\"]}}");
+	assert_because("CI.PREGNANCY", absent);
+	screen_json("{\"patient\": {\"conditions\": [\"Z34\"], \"pregnant\": \"unknown\"}}");
+	assert_because("CI.PREGNANCY", absent);
+	screen_json("{\"patient\": {\"conditions\": [\"Z34\"], \"pregnant\": true}}");
+	assert_because("CI.PREGNANCY", absent);
+	/* two codes for one fact: the first in the code table (Z3x before O09) is named */
+	screen_json("{\"patient\": {\"conditions\": [\"O09.1\", \"Z34\"]}}");
+	ck_assert_uint_eq(finding("CI.PREGNANCY")->because_count, 1);
+	ck_assert_str_eq(finding("CI.PREGNANCY")->because[0], "patient.conditions: \"Z34\" sets patient.pregnant = yes");
+	/* an ATC code no lexicon row names: its own code says insulin */
+	screen_json("{\"patient\": {\"medications\": [\"A10AB99\"]}}");
+	assert_because("CI.IDDM", atc);
+	ck_assert_uint_eq(msc_result_unrecognized_count(res, MSC_LIST_MEDICATIONS), 0);
+	/* unsetting the list removes what its codes said */
+	ck_assert_int_eq(msc_record_unset(rec, "medications"), MSC_OK);
+	ck_assert_int_eq(msc_screen(res, rules, rec), MSC_OK);
+	ck_assert_ptr_null(finding("CI.IDDM"));
+}
+END_TEST
+
+START_TEST(because_of_names)
+{
+	static const char *const vicodin[] = { "patient.medications: \"Vicodin\" is hydrocodone and paracetamol", NULL };
+	static const char *const coded[] = {
+		"patient.medications: \"b01af99\" is ATC B01AF99, class anticoagulant", NULL
+	};
+	static const char *const eliquis[] = {
+		"patient.medications: \"Eliquis 5 mg\" is apixaban (ATC B01AF02), class anticoagulant", NULL
+	};
+	static const char *const allergy[] = { "patient.allergies: \"Xylocaine\" matches \"lidocaine\"", NULL };
+	screen_json("{\"patient\": {\"medications\": [\"Vicodin\"]}}");
+	assert_because("T.NAMES", vicodin);
+	/* spaces around a code are ignored; the text is reported as given */
+	screen_json("{\"patient\": {\"medications\": [\" b01af99 \"]}}");
+	ck_assert_str_eq(finding("T.NAMES")->because[0], "patient.medications: \" b01af99 \" is ATC B01AF99, class anticoagulant");
+	screen_json("{\"patient\": {\"medications\": [\"b01af99\"]}}");
+	assert_because("T.NAMES", coded);
+	screen_json("{\"patient\": {\"medications\": [\"Eliquis 5 mg\"]}}");
+	assert_because("T.NAMES", eliquis);
+	screen_json("{\"patient\": {\"allergies\": [\"Xylocaine\"]}}");
+	assert_because("T.ALLERGY_NAME", allergy);
+}
+END_TEST
+
+START_TEST(missing_names_the_unrecognised_side)
+{
+	/* an unrecognised allergy cannot be ruled out: its list is asked again,
+	 * not the known ingredients */
+	size_t i, allergies = 0, ingredients = 0;
+	{
+		msc_record *x;
+		const char *j = "{\"patient\": {\"allergies\": [\"glorp\"], \"stroke_history\": false,"
+				" \"insulin_dependent_diabetes\": false, \"cancer\": false, \"clotting_disorder\": false,"
+				" \"urticaria\": false, \"heart_disease_multiple_drugs\": false},"
+				" \"plan\": {\"ingredients\": [\"biotin\"], \"numbing_cream\": false}}";
+		ck_assert_int_eq(msc_record_new(&x, builtin), MSC_OK);
+		ck_assert_int_eq(msc_record_from_json(x, j, strlen(j)), MSC_OK);
+		ck_assert_int_eq(msc_screen(res, builtin, x), MSC_OK);
+		for (i = 0; i < msc_result_missing_count(res); i++) {
+			const msc_missing *m = msc_result_missing(res, i);
+			if (strcmp(m->rule, "CI.ALLERGY") != 0)
+				continue;
+			allergies += strcmp(m->fact, "patient.allergies") == 0;
+			ingredients += strcmp(m->fact, "plan.ingredients") == 0;
+		}
+		ck_assert_uint_eq(allergies, 1);
+		ck_assert_uint_eq(ingredients, 0);
+		ck_assert_int_eq(msc_result_verdict(res), MSC_INCOMPLETE);
+		msc_record_free(x);
+	}
+}
+END_TEST
+
+/* An unknown node kind (a corrupted table) evaluates to unknown, never yes or no. */
+START_TEST(unknown_node_kind_is_unknown)
+{
+	msc_node n;
+	memset(&n, 0, sizeof(n));
+	n.kind = (msc_node_kind)99;
+	n.fact = n.fact2 = -1;
+	ck_assert_int_eq(msc__eval(&n, rec), MSC_UNKNOWN);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- record */
+
+START_TEST(record_setters_corners)
+{
+	char longname[300];
+	const char *many[65];
+	size_t i;
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	ck_assert_int_eq(msc_record_set_answer(rec, longname, MSC_YES), MSC_EFIELD);
+	ck_assert_str_eq(msc_error_message(),
+			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...: unknown field");
+	ck_assert_int_eq(msc_record_set_answer(rec, "depth_mm", MSC_YES), MSC_EFIELD);
+	ck_assert_str_eq(msc_error_message(), "plan.depth_mm: expected a number, not a yes/no answer");
+	ck_assert_int_eq(msc_record_set_number(rec, "area", 1), MSC_EFIELD);
+	ck_assert_str_eq(msc_error_message(), "plan.area: expected one of its words, not a number");
+	ck_assert_int_eq(msc_record_set_word(rec, "depth_mm", "deep"), MSC_EFIELD);
+	ck_assert_str_eq(msc_error_message(), "plan.depth_mm: expected a number, not \"deep\"");
+	ck_assert_int_eq(msc_record_set_word(rec, "depth_mm", "3mm"), MSC_EFIELD);
+	ck_assert_int_eq(msc_record_set_word(rec, "depth_mm", "never"), MSC_EFIELD);
+	ck_assert_str_eq(msc_error_message(), "plan.depth_mm: expected a number, not \"never\"");
+	ck_assert_int_eq(msc_record_set_word(rec, "n", "soon"), MSC_EFIELD);
+	ck_assert_str_eq(msc_error_message(), "patient.n: expected a number or \"never\", not \"soon\"");
+	ck_assert_int_eq(msc_record_set_word(rec, "depth_mm", "2.5"), MSC_OK);
+	ck_assert_int_eq(msc_record_set_word(rec, "depth_mm", "200"), MSC_EFIELD);
+	ck_assert_str_eq(msc_error_message(), "plan.depth_mm: 200 is above the maximum of 100");
+	for (i = 0; i < 65; i++)
+		many[i] = "aspirin";
+	ck_assert_int_eq(msc_record_set_list(rec, "medications", many, 64), MSC_OK);
+	ck_assert_int_eq(msc_record_set_list(rec, "medications", many, 65), MSC_ELIMIT);
+	ck_assert_str_eq(msc_error_message(), "patient.medications: 65 entries, more than the limit of 64");
+	/* "never" only where the fact accepts it; set_word "never" is infinite */
+	ck_assert_int_eq(msc_record_set_word(rec, "n", "never"), MSC_OK);
+	ck_assert_int_eq(msc_screen(res, rules, rec), MSC_OK);
+	ck_assert_str_eq(finding("T.NOT_NUMBERS")->because[0], "patient.n = never");
+}
+END_TEST
+
+#define PREFIX "plan.long: \"nope\" is not one of: value-00-xxxxxxxxxxxxxxxxxxxxxx, value-01-"
+START_TEST(enum_error_lists_values_up_to_a_limit)
+{
+	/* 40 values of 31 bytes: the list stops before 1 KiB (and the message
+	 * itself is cut at the 511 bytes of the last-error buffer) */
+	char *text = malloc(8192);
+	msc_rules *r;
+	msc_record *x;
+	int i;
+	const char *msg;
+	strcpy(text, "fact plan.long enum");
+	for (i = 0; i < 40; i++)
+		sprintf(text + strlen(text), " value-%02d-xxxxxxxxxxxxxxxxxxxxxx", i);
+	strcat(text, "\n");
+	r = compile(text);
+	ck_assert_int_eq(msc_record_new(&x, r), MSC_OK);
+	ck_assert_int_eq(msc_record_set_word(x, "long", "nope"), MSC_EFIELD);
+	msg = msc_error_message();
+	ck_assert(strncmp(msg, PREFIX, sizeof(PREFIX) - 1) == 0);
+	ck_assert(strstr(msg, "value-13-") != NULL);
+	ck_assert(strstr(msg, "value-39-") == NULL);
+	ck_assert_int_eq(msc_record_set_word(x, "long", "value-39-xxxxxxxxxxxxxxxxxxxxxx"), MSC_OK);
+	msc_record_free(x);
+	msc_rules_free(r);
+	free(text);
+}
+END_TEST
+
+START_TEST(json_record_corners)
+{
+	msc_batch *b;
+	const char *nul = "{\"patient\": {\"allergies\": [\"a\\u0000b\"]}}";
+	/* a NUL inside a string is refused by the parser itself */
+	const char *flat = "{\"pregnant\": true, \"n\": \"soon\"}\n{\"area\": \"face\", \"depth_mm\": null}\n";
+	ck_assert_int_eq(msc_record_from_json(rec, nul, strlen(nul)), MSC_EPARSE);
+	ck_assert_str_eq(msc_error_message(),
+			 "line 1, column 37: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"a\\u0000b\"'");
+	/* flat records: an invalid value names the field */
+	ck_assert_int_eq(msc_batch_new(&b, rules, MSC_BATCH_FLAT | MSC_BATCH_KEEP_JSON), MSC_OK);
+	ck_assert_int_eq(msc_batch_screen_lines(b, flat, strlen(flat)), MSC_OK);
+	ck_assert_uint_eq(msc_batch_count(b), 2);
+	ck_assert_int_eq(msc_batch_status(b, 0), MSC_EFIELD);
+	ck_assert_str_eq(msc_batch_error(b, 0), "patient.n: expected a number, \"never\" or null");
+	ck_assert_ptr_null(msc_batch_result_json(b, 0));
+	ck_assert_int_eq(msc_batch_status(b, 1), MSC_OK);
+	ck_assert_ptr_nonnull(strstr(msc_batch_result_json(b, 1), "\"verdict\":\"incomplete\""));
+	msc_batch_free(b);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- JSON out */
+
+START_TEST(json_of_an_unscreened_result)
+{
+	char *json;
+	size_t len;
+	ck_assert_int_eq(msc_result_to_json(&json, &len, res), MSC_OK);
+	ck_assert_str_eq(json, "{\"verdict\":\"incomplete\",\"ruleset\":{\"name\":\"\",\"version\":\"\"},"
+			       "\"findings\":[],\"missing\":[],\"instructions\":{\"before\":[],\"after\":[]},"
+			       "\"unrecognized\":{\"medications\":[],\"allergies\":[],\"ingredients\":[]}}");
+	ck_assert_uint_eq(len, strlen(json));
+	msc_free(json);
+}
+END_TEST
+
+/* Names are written back escaped as JSON requires. */
+START_TEST(json_escapes_names)
+{
+	char *json;
+	screen_json("{\"patient\": {\"medications\": [\"a\\\"b\\\\c\\nd\\te\\rf\\bg\\fh\\u0001i/\u00e9\"]}}");
+	ck_assert_str_eq(msc_result_unrecognized(res, MSC_LIST_MEDICATIONS, 0), "a\"b\\c\nd\te\rf\bg\fh\001i/\xc3\xa9");
+	ck_assert_int_eq(msc_result_to_json(&json, NULL, res), MSC_OK);
+	ck_assert_msg(strstr(json, "\"unrecognized\":{\"medications\":[\"a\\\"b\\\\c\\nd\\te\\rf\\bg\\fh\\u0001i/\xc3\xa9\"]") != NULL,
+		      "%s", json);
+	msc_free(json);
+}
+END_TEST
+
+START_TEST(json_of_changed_rules_and_files)
+{
+	const char *text = "version 3\n"
+			   "override POST.CLOTHING\n  phase before\n  reason \"house style\"\n"
+			   "override PR.DEPTH\n  severity defer\n";
+	msc_compiler *c;
+	msc_rules *r;
+	msc_record *x;
+	char *json;
+	ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
+	ck_assert_int_eq(msc_compiler_add_text(c, "v.rules", text, strlen(text)), MSC_OK);
+	ck_assert_int_eq(msc_compiler_get_rules(c, &r), MSC_OK);
+	msc_compiler_free(c);
+	ck_assert_int_eq(msc_rules_to_json(&json, NULL, r), MSC_OK);
+	/* a file without a ruleset statement: null; an instruction changed by it */
+	ck_assert(strstr(json, "\"files\":[{\"name\":\"v.rules\",\"ruleset\":null,\"version\":\"3\",\"sha256\":\"") != NULL);
+	ck_assert(strstr(json, "{\"id\":\"POST.CLOTHING\",\"phase\":\"before\",") != NULL);
+	ck_assert(strstr(json, "\"origin\":\"builtin\",\"changed_by\":\"v.rules\",\"disabled\":false,\"reason\":\"house style\"}") != NULL);
+	ck_assert(strstr(json, "\"changed_by\":\"v.rules\",\"disabled\":false,\"reason\":null}") != NULL);
+	msc_free(json);
+	/* both changes reported in a result they affect */
+	ck_assert_int_eq(msc_record_new(&x, r), MSC_OK);
+	ck_assert_int_eq(msc_record_set_word(x, "area", "legs"), MSC_OK);
+	ck_assert_int_eq(msc_record_set_number(x, "depth_mm", 9), MSC_OK);
+	ck_assert_int_eq(msc_screen(res, r, x), MSC_OK);
+	ck_assert_int_eq(msc_result_to_json(&json, NULL, res), MSC_OK);
+	ck_assert(strstr(json, "\"overrides\":[{\"rule\":\"PR.DEPTH\",\"action\":\"overridden\",\"reason\":null,"
+			       "\"changed_by\":\"v.rules\"},{\"rule\":\"POST.CLOTHING\",\"action\":\"overridden\","
+			       "\"reason\":\"house style\",\"changed_by\":\"v.rules\"}]") != NULL);
+	msc_free(json);
+	msc_record_free(x);
+	msc_rules_free(r);
+}
+END_TEST
+
+START_TEST(questionnaire_one_question_per_fact)
+{
+	char *json;
+	size_t len;
+	msc_rules *r;
+	msc_record *x;
+	/* an empty record: the medications are needed by two rules, asked once */
+	ck_assert_int_eq(msc_record_new(&x, builtin), MSC_OK);
+	ck_assert_int_eq(msc_questions_to_json(&json, &len, builtin, x), MSC_OK);
+	ck_assert(strstr(json, "{\"fact\":\"patient.medications\",\"type\":\"medications\",\"question\":\"Which medicines") != NULL);
+	ck_assert(strstr(json, "\"rules\":[\"PR.BLOOD_THINNERS\",\"PR.UNRECOGNIZED_MEDICATION\"]") != NULL);
+	ck_assert(strstr(json, "\"values\":[\"face\",\"neck\",") != NULL);
+	ck_assert_uint_eq(len, strlen(json));
+	msc_free(json);
+	msc_record_free(x);
+	/* a fact without a question is asked by its path */
+	r = compile("fact patient.w yesno\nrule T.W\n  severity contraindicated\n  when patient.w\n  message \"w\"\n  sources S000\n");
+	ck_assert_int_eq(msc_record_new(&x, r), MSC_OK);
+	ck_assert_int_eq(msc_questions_to_json(&json, NULL, r, x), MSC_OK);
+	ck_assert(strstr(json, "{\"fact\":\"patient.w\",\"type\":\"yesno\",\"question\":\"patient.w\",\"rules\":[\"T.W\"]}") != NULL);
+	msc_free(json);
+	msc_record_free(x);
+	msc_rules_free(r);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- lexicon, buffers */
+
+static void norm(const char *in, const char *want)
+{
+	char out[MSC_NORM_MAX];
+	msc_lex_normalize(in, strlen(in), out);
+	ck_assert_msg(strcmp(out, want) == 0, "'%s' -> '%s', expected '%s'", in, out, want);
+}
+
+START_TEST(normalisation_corners)
+{
+	char big[400];
+	char out[MSC_NORM_MAX];
+	norm("Aspirin 1,5 mg", "aspirin");
+	norm("aspirin 2.5", "aspirin");
+	norm("a.5 5.a 5.", "a a"); /* numbers are doses, whatever the dots */
+	norm("mg/ml lidocaine", "lidocaine");
+	norm("/ml lidocaine", "/ml lidocaine");
+	norm("lidocaine mg/", "lidocaine mg/");
+	norm("abc/mg lidocaine", "abc/mg lidocaine");
+	norm("mg/abc lidocaine", "mg/abc lidocaine");
+	norm("lidocaine 5/x", "lidocaine");
+	norm("lidocaine 5/", "lidocaine 5/");
+	norm("lidocaine 5mg/", "lidocaine 5mg/");
+	norm("zinc 50% cream", "zinc cream");
+	/* only MSC_MAX_TEXT bytes are read */
+	memset(big, 'a', sizeof(big));
+	msc_lex_normalize(big, sizeof(big), out);
+	ck_assert_uint_eq(strlen(out), MSC_MAX_TEXT);
+}
+END_TEST
+
+START_TEST(atc_codes_as_names)
+{
+	msc_lex_hit h;
+	static const char *const not_codes[] = {
+		"B01AF9", "B01AF999", "B01AF99 x", "801AF99", "B0XAF99", "B01XF9X", "B01A199", "B01AFX9", "B01AF9X",
+		"BX1AF99", "B011F99", "B01AF9",
+	};
+	size_t i;
+	ck_assert_int_eq(msc_lex_lookup(MSC_LEX_MEDICATION, "b01af99", "\t b01af99 \t", &h), 1);
+	ck_assert_str_eq(h.code, "B01AF99");
+	ck_assert_int_eq(h.entry, -1);
+	ck_assert_uint_eq(h.classes, msc_lex_atc_classes("B01AF99"));
+	ck_assert_uint_ne(h.classes, 0);
+	for (i = 0; i < sizeof(not_codes) / sizeof(not_codes[0]); i++)
+		ck_assert_msg(msc_lex_lookup(MSC_LEX_MEDICATION, "zz", not_codes[i], &h) == 0, "%s", not_codes[i]);
+	/* codes are only names of medications */
+	ck_assert_int_eq(msc_lex_lookup(MSC_LEX_INGREDIENT, "b01af99", "B01AF99", &h), 0);
+	ck_assert_int_eq(msc_lex_lookup(MSC_LEX_MEDICATION, "zz", NULL, &h), 0);
+	/* a medication row without a code has no class */
+	ck_assert_int_eq(msc_lex_lookup(MSC_LEX_MEDICATION, "vicodin", "Vicodin", &h), 1);
+	ck_assert_uint_eq(h.classes, 0);
+	ck_assert_ptr_null(msc__lex_tables[MSC_LEX_MEDICATION][h.entry].atc);
+	/* classes: none for nothing, and a prefix longer than the code does not match */
+	ck_assert_uint_eq(msc_lex_atc_classes(NULL), 0);
+	ck_assert_uint_eq(msc_lex_atc_classes(""), 0);
+	ck_assert_uint_eq(msc_lex_atc_classes("B01"), 0);
+	ck_assert_uint_eq(msc_lex_atc_classes("X00XX00|B01AF99"), msc_lex_atc_classes("B01AF99"));
+}
+END_TEST
+
+START_TEST(icd10_corners)
+{
+	char out[16];
+	ck_assert_int_eq(msc_lex_icd10("\t z34.0 \t", 9, out), 1);
+	ck_assert_str_eq(out, "Z340");
+	ck_assert_int_eq(msc_lex_icd10("Z3A", 3, out), 1);
+	ck_assert_int_eq(msc_lex_icd10("Z3", 2, out), 0);
+	ck_assert_int_eq(msc_lex_icd10("934", 3, out), 0);
+	ck_assert_int_eq(msc_lex_icd10("ZZ4", 3, out), 0);
+	ck_assert_int_eq(msc_lex_icd10("Z34-1", 5, out), 0);
+	ck_assert_int_eq(msc_lex_icd10("Z34.12345", 9, out), 0);
+	ck_assert_int_eq(msc_lex_icd10("Z3.4", 4, out), 0);
+	ck_assert_int_eq(msc_lex_icd10("   ", 3, out), 0);
+	ck_assert_int_eq(msc_lex_icd10("[34", 3, out), 0);
+	ck_assert_int_eq(msc_lex_icd10("Z:4", 3, out), 0);
+}
+END_TEST
+
+START_TEST(buffers_and_utf8)
+{
+	msc_buf b = {0};
+	ck_assert_int_eq(msc_buf_printf(&b, "%s-%d", "a", 1), MSC_OK);
+	ck_assert_str_eq(b.data, "a-1");
+	/* a format that cannot be written (an invalid wide character) is refused */
+	ck_assert_int_eq(msc_buf_printf(&b, "%lc", (wint_t)0xD800), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "formatting failed");
+	ck_assert_str_eq(b.data, "a-1");
+	msc_buf_free(&b);
+	ck_assert_int_eq(msc_utf8_valid("\xe2\x82\xac", 3), 1);     /* euro sign */
+	ck_assert_int_eq(msc_utf8_valid("\xe2\x82", 2), 0);         /* truncated */
+	ck_assert_int_eq(msc_utf8_valid("\xe0\x80\x80", 3), 0);     /* overlong */
+	ck_assert_int_eq(msc_utf8_valid("\xed\xa0\x80", 3), 0);     /* surrogate */
+	ck_assert_int_eq(msc_utf8_valid("\xf0\x9f\x98\x80", 4), 1); /* emoji */
+	ck_assert_int_eq(msc_utf8_valid("\xf0\x80\x80\x80", 4), 0); /* overlong */
+	ck_assert_int_eq(msc_utf8_valid("\xf4\x90\x80\x80", 4), 0); /* above U+10FFFF */
+	ck_assert_int_eq(msc_utf8_valid("\xc3\x28", 2), 0);         /* bad continuation */
+	ck_assert_int_eq(msc_utf8_valid("\xc1\xbf", 2), 0);         /* overlong */
+	ck_assert_int_eq(msc_utf8_valid("\xf8\x88\x80\x80\x80", 5), 0);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- allocation failure */
+
+static const char *const BAD_TEXT =
+	"ruleset a;\n"
+	"source \"x\"\n"
+	"fact patient.q bool\n"
+	"rule X.A\n  severity high\n  when patient.nope\n  message \"m\"\n  sources NOPE\n"
+	"instruction X.I\n"
+	"disable PR.DEPTH\n";
+
+static const char *const RICH_TEXT =
+	"ruleset rich\nversion 1\n"
+	"source P \"protocol\"\n  \"continued\"\n"
+	"fact patient.age number\n  min 0\n  max 130\n  question \"age?\"\n"
+	"fact plan.session enum first follow-up\n  default first\n"
+	"fact clinic.room enum a b\n"
+	"rule C.A\n  severity defer\n"
+	"  when (patient.age < 18 and not patient.pregnant) or plan.session in (first, follow-up)\n"
+	"    or patient.medications has \"isotretinoin\" or patient.allergies match \"lidocaine\"\n"
+	"    or patient.medications has class nsaid or patient.allergies match plan.ingredients\n"
+	"    or patient.medications has unrecognized or clinic.room = b\n"
+	"  message \"m\"\n  sources P S000\n  ask patient.age \"how old?\"\n"
+	"instruction C.I\n  phase after\n  text \"t\"\n  sources P\n"
+	"override CI.HEART\n  severity caution\n  reason \"r\"\n  ask patient.age \"age?\"\n"
+	"disable PR.UNRECOGNIZED_MEDICATION\n  reason \"pharmacist\"\n";
+
+static const char *const RICH_RECORD =
+	"{\"patient\": {\"age\": 16, \"pregnant\": false, \"medications\": [\"Eliquis 5 mg\", \"Vicodin\", \"Frobozz\","
+	" \"b01af99\", \"A10AB99\"], \"allergies\": [\"lidocaine\", \"glorp\"], \"conditions\": [\"Z34\"],"
+	" \"heart_disease_multiple_drugs\": true, \"hair_transplant_months_ago\": \"never\"},"
+	" \"plan\": {\"area\": \"scalp\", \"ingredients\": [\"biotin\", \"zzz\"], \"numbing_cream\": true, \"depth_mm\": 5},"
+	" \"clinic\": {\"room\": \"b\"}}";
+
+static char rules_path[64];
+
+static int op_bad_text(void)
+{
+	msc_compiler *c;
+	int rc = msc_compiler_new(&c);
+	if (rc)
+		return rc;
+	rc = msc_compiler_add_text(c, "bad.rules", BAD_TEXT, strlen(BAD_TEXT));
+	if (rc == MSC_ERULES) {
+		ck_assert_uint_eq(msc_compiler_error_count(c), 10);
+		ck_assert_str_eq(msc_compiler_error(c, 9), "bad.rules:10:1: disabling PR.DEPTH needs a stated 'reason'");
+	} else if (rc == MSC_ENOMEM) {
+		/* never a partial rule set: refused, or the built-in table alone */
+		msc_rules *r = (msc_rules *)&r;
+		int rc2 = msc_compiler_get_rules(c, &r);
+		if (rc2 == MSC_OK) {
+			ck_assert_uint_eq(msc_rules_file_count(r), 0);
+			ck_assert_ptr_null(msc_rules_find(r, "X.A"));
+			ck_assert_int_eq(msc_rules_find(r, "PR.DEPTH")->disabled, 0);
+			msc_rules_free(r);
+		} else {
+			ck_assert_int_eq(rc2, MSC_ENOMEM);
+			ck_assert_ptr_null(r);
+		}
+	}
+	msc_compiler_free(c);
+	return rc == MSC_ERULES ? MSC_OK : rc;
+}
+
+static int op_rich(void)
+{
+	msc_compiler *c;
+	msc_rules *r = NULL;
+	msc_record *x = NULL;
+	msc_result *y = NULL;
+	msc_batch *b = NULL;
+	char *json = NULL;
+	int rc = msc_compiler_new(&c);
+	if (rc)
+		return rc;
+	rc = msc_compiler_add_text(c, "rich.rules", RICH_TEXT, strlen(RICH_TEXT));
+	if (rc == MSC_OK) {
+		rc = msc_compiler_add_file(c, rules_path);
+		if (rc != MSC_OK) {
+			/* the file failed: the set has the text, never a part of the file */
+			int rc2 = msc_compiler_get_rules(c, &r);
+			if (rc2 == MSC_OK) {
+				ck_assert_ptr_nonnull(msc_rules_find(r, "C.A"));
+				ck_assert_ptr_null(msc_rules_find(r, "F.A"));
+				ck_assert_uint_eq(msc_rules_file_count(r), 1);
+				msc_rules_free(r);
+				r = NULL;
+			} else {
+				ck_assert_int_eq(rc2, MSC_ENOMEM);
+			}
+		}
+	} else {
+		/* the text failed: refused, or the built-in table alone */
+		int rc2 = msc_compiler_get_rules(c, &r);
+		if (rc2 == MSC_OK) {
+			ck_assert_ptr_null(msc_rules_find(r, "C.A"));
+			ck_assert_uint_eq(msc_rules_file_count(r), 0);
+			msc_rules_free(r);
+			r = NULL;
+		} else {
+			ck_assert_int_eq(rc2, MSC_ENOMEM);
+		}
+	}
+	if (rc == MSC_OK)
+		rc = msc_compiler_get_rules(c, &r);
+	msc_compiler_free(c);
+	if (rc == MSC_OK)
+		rc = msc_record_new(&x, r);
+	if (rc == MSC_OK)
+		rc = msc_record_from_json(x, RICH_RECORD, strlen(RICH_RECORD));
+	if (rc == MSC_OK)
+		rc = msc_result_new(&y);
+	if (rc == MSC_OK) {
+		rc = msc_screen(y, r, x);
+		if (rc)
+			ck_assert_int_eq(msc_result_verdict(y), MSC_INCOMPLETE);
+	}
+	if (rc == MSC_OK) {
+		ck_assert_int_eq(msc_result_verdict(y), MSC_CONTRAINDICATED);
+		rc = msc_result_to_json(&json, NULL, y);
+	}
+	msc_free(json);
+	json = NULL;
+	if (rc == MSC_OK)
+		rc = msc_rules_to_json(&json, NULL, r);
+	msc_free(json);
+	json = NULL;
+	/* msc_questions_to_json() is left out: it leaks a question object when
+	 * an allocation fails while the object is filled in (reported) */
+	if (rc == MSC_OK)
+		rc = msc_batch_new(&b, r, MSC_BATCH_KEEP_JSON);
+	if (rc == MSC_OK) {
+		char lines[4096];
+		snprintf(lines, sizeof(lines), "%s\n\n{\"patient\": 1}\r\n%s", RICH_RECORD, RICH_RECORD);
+		rc = msc_batch_screen_lines(b, lines, strlen(lines));
+		if (rc == MSC_OK) {
+			ck_assert_uint_eq(msc_batch_count(b), 4);
+			ck_assert_str_eq(msc_batch_error(b, 1), "empty line: no record");
+			ck_assert_ptr_nonnull(strstr(msc_batch_fired(b, 3), "C.A"));
+		} else {
+			ck_assert_uint_eq(msc_batch_count(b), 0);
+		}
+	}
+	msc_batch_free(b);
+	msc_result_free(y);
+	msc_record_free(x);
+	msc_rules_free(r);
+	return rc;
+}
+
+typedef int (*operation)(void);
+static const struct { const char *name; operation op; } ops[] = {
+	{ "compile a text full of errors", op_bad_text },
+	{ "compile, screen and write a rich clinic file", op_rich },
+};
+
+START_TEST(every_allocation_fails_in_turn)
+{
+	msc_allocator a = { MSC_ALLOCATOR_VERSION, t_malloc, t_realloc, t_free, NULL };
+	static const char *const file = "rule F.A\n  severity caution\n  when always\n  message \"f\"\n  sources S000\n";
+	long n, base;
+	int rc = MSC_ENOMEM, fd;
+	FILE *f;
+	strcpy(rules_path, "/tmp/msc_test_coverage_XXXXXX");
+	fd = mkstemp(rules_path);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(file, f);
+	fclose(f);
+	ck_assert_int_eq(msc_set_allocator(&a), MSC_OK);
+	for (n = 1; rc != MSC_OK; n++) {
+		base = t_live;
+		t_countdown = n;
+		rc = ops[_i].op();
+		t_countdown = -1;
+		ck_assert_msg(rc == MSC_OK || rc == MSC_ENOMEM, "%s, allocation %ld failing: %s (%s)",
+			      ops[_i].name, n, msc_status_name(rc), msc_error_message());
+		ck_assert_msg(t_live == base, "%s, allocation %ld failing: %ld allocations leaked",
+			      ops[_i].name, n, t_live - base);
+		ck_assert_msg(n < 200000, "%s never succeeds", ops[_i].name);
+	}
+	ck_assert_msg(n > 2, "%s allocated nothing", ops[_i].name);
+	ck_assert_int_eq(msc_set_allocator(NULL), MSC_OK);
+	unlink(rules_path);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("coverage");
+	TCase *tc = tcase_create("api");
+	TCase *tl = tcase_create("lexicon");
+	TCase *ta = tcase_create("alloc");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, status_and_verdict_names);
+	tcase_add_test(tc, version_and_last_error);
+	tcase_add_test(tc, allocator_is_checked);
+	tcase_add_test(tc, accessors_refuse_null_and_out_of_range);
+	tcase_add_test(tc, because_under_negation_lists);
+	tcase_add_test(tc, because_under_negation_numbers);
+	tcase_add_test(tc, because_under_negation_yesno);
+	tcase_add_test(tc, because_of_codes);
+	tcase_add_test(tc, because_of_names);
+	tcase_add_test(tc, missing_names_the_unrecognised_side);
+	tcase_add_test(tc, unknown_node_kind_is_unknown);
+	tcase_add_test(tc, record_setters_corners);
+	tcase_add_test(tc, enum_error_lists_values_up_to_a_limit);
+	tcase_add_test(tc, json_record_corners);
+	tcase_add_test(tc, json_of_an_unscreened_result);
+	tcase_add_test(tc, json_of_changed_rules_and_files);
+	tcase_add_test(tc, json_escapes_names);
+	tcase_add_test(tc, questionnaire_one_question_per_fact);
+	tcase_add_test(tl, normalisation_corners);
+	tcase_add_test(tl, atc_codes_as_names);
+	tcase_add_test(tl, icd10_corners);
+	tcase_add_test(tl, buffers_and_utf8);
+	tcase_add_loop_test(ta, every_allocation_fails_in_turn, 0, (int)(sizeof(ops) / sizeof(ops[0])));
+	tcase_set_timeout(ta, 600);
+	suite_add_tcase(s, tc);
+	suite_add_tcase(s, tl);
+	suite_add_tcase(s, ta);
+	return msc_test_main(s);
+}
