@@ -743,20 +743,24 @@ static msc_node *parse_atom(parser *p, int open)
 	return NULL;
 }
 
-static msc_node *parse_and(parser *p)
+/* Binary operators by precedence: level 0 joins level-1 expressions with
+ * `or`, level 1 joins atoms with `and`. */
+static msc_node *parse_level(parser *p, int level)
 {
-	msc_node *left = parse_atom(p, p->paren);
+	static const char *const words[2] = { "or", "and" };
+	static const msc_node_kind kinds[2] = { MSC_N_OR, MSC_N_AND };
+	msc_node *left = level ? parse_atom(p, p->paren) : parse_level(p, 1);
 	while (left) {
 		token *t = peek_expr(p, p->paren);
 		msc_node *n;
-		if (!is_word(t, "and"))
+		if (!is_word(t, words[level]))
 			break;
 		next(p);
-		n = new_node(p, MSC_N_AND);
+		n = new_node(p, kinds[level]);
 		if (!n)
 			return NULL;
 		n->a = left;
-		n->b = parse_atom(p, p->paren);
+		n->b = level ? parse_atom(p, p->paren) : parse_level(p, 1);
 		if (!n->b)
 			return NULL;
 		left = n;
@@ -766,23 +770,7 @@ static msc_node *parse_and(parser *p)
 
 static msc_node *parse_or(parser *p)
 {
-	msc_node *left = parse_and(p);
-	while (left) {
-		token *t = peek_expr(p, p->paren);
-		msc_node *n;
-		if (!is_word(t, "or"))
-			break;
-		next(p);
-		n = new_node(p, MSC_N_OR);
-		if (!n)
-			return NULL;
-		n->a = left;
-		n->b = parse_and(p);
-		if (!n->b)
-			return NULL;
-		left = n;
-	}
-	return left;
+	return parse_level(p, 0);
 }
 
 /* Parses `when ...` up to the end of the (continued) line; keeps the text. */
