@@ -16,6 +16,9 @@
 #define MSC_MAX_RULE_TEXT (1024 * 1024)
 #define MSC_MAX_SOURCES 256
 #define MSC_MAX_DEPTH 64
+/* Terms of one condition: evaluation recurses along and/or chains, so this
+ * bounds the stack a screening needs (a few dozen KiB) on any thread. */
+#define MSC_MAX_NODES 512
 #define MSC_MAX_RULES 4096
 #define MSC_MAX_FACTS 1024
 
@@ -64,6 +67,7 @@ typedef struct parser {
 	int errors;
 	int depth;
 	int paren;               /* open parentheses in the condition */
+	int nodes;               /* terms of the condition so far */
 } parser;
 
 static const char *const TOP_KEYWORDS[] = {
@@ -422,7 +426,13 @@ static msc_node *parse_or(parser *p);
 
 static msc_node *new_node(parser *p, msc_node_kind kind)
 {
-	msc_node *n = msc_arena_alloc(&p->c->rules->arena, sizeof(*n));
+	msc_node *n;
+	if (++p->nodes > MSC_MAX_NODES) {
+		if (p->nodes == MSC_MAX_NODES + 1)
+			ERR_AT(p, peek(p), "condition has more than %d terms", MSC_MAX_NODES);
+		return NULL;
+	}
+	n = msc_arena_alloc(&p->c->rules->arena, sizeof(*n));
 	if (!n) {
 		p->c->failed = 1;
 		return NULL;
@@ -783,6 +793,7 @@ static msc_node *parse_condition(parser *p, const char **text)
 
 	p->paren = 0;
 	p->depth = 0;
+	p->nodes = 0;
 	n = parse_or(p);
 	if (!n) {
 		/* skip the rest of the condition, continuation lines included */

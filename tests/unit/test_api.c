@@ -394,6 +394,26 @@ START_TEST(compiler_errors_at_line_and_column)
 }
 END_TEST
 
+/* A long and/or chain is refused at compile time, not a stack overflow
+ * when screening (found by the fuzzing work). */
+START_TEST(long_conditions_are_refused)
+{
+	msc_compiler *c;
+	size_t n = 100000, i, cap = 64 + n * 10;
+	char *t = malloc(cap);
+	size_t o = (size_t)snprintf(t, cap, "source P \"p\"\nrule C.1\n  severity defer\n  when cancer");
+	for (i = 1; i < n; i++)
+		o += (size_t)snprintf(t + o, cap - o, " or cancer");
+	snprintf(t + o, cap - o, "\n  message \"m\"\n  sources P\n");
+	ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
+	ck_assert_int_eq(msc_compiler_add_text(c, "c", t, strlen(t)), MSC_ERULES);
+	ck_assert_str_eq(msc_compiler_error(c, 0), "c:4:2575: condition has more than 512 terms");
+	ck_assert_uint_eq(msc_compiler_error_count(c), 1);
+	msc_compiler_free(c);
+	free(t);
+}
+END_TEST
+
 START_TEST(compiler_collects_every_error)
 {
 	msc_compiler *c;
@@ -568,6 +588,7 @@ int main(void)
 	tcase_add_test(r, rules_and_questions_json);
 	tcase_add_test(c, compiler_errors_at_line_and_column);
 	tcase_add_test(c, compiler_collects_every_error);
+	tcase_add_test(c, long_conditions_are_refused);
 	tcase_add_checked_fixture(c, setup, teardown);
 	tcase_add_test(c, clinic_rules_add_facts_and_provenance);
 	tcase_add_test(c, weakening_needs_a_reason);
