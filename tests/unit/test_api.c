@@ -399,7 +399,7 @@ END_TEST
 START_TEST(long_conditions_are_refused)
 {
 	msc_compiler *c;
-	size_t n = 100000, i, cap = 64 + n * 10;
+	size_t n = 100000, i, cap = 256 + n * 10;
 	char *t = malloc(cap);
 	size_t o = (size_t)snprintf(t, cap, "source P \"p\"\nrule C.1\n  severity defer\n  when cancer");
 	for (i = 1; i < n; i++)
