@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <mesoscreen/mesoscreen.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -154,6 +155,84 @@ static inline msc_rules *fuzz_rules_clinic(void)
 static inline int fuzz_verdict_ok(int v)
 {
 	return v >= MSC_CLEAR && v <= MSC_CONTRAINDICATED;
+}
+
+static inline int fuzz_json_str_is(json_t *v, const char *want)
+{
+	return json_is_string(v) && strlen(want) == json_string_length(v) &&
+	       memcmp(json_string_value(v), want, json_string_length(v)) == 0;
+}
+
+/*
+ * The result JSON read back with jansson (an independent parser): valid
+ * JSON, one object, and every string the result holds comes back exactly
+ * (rule ids, "because" strings, questions, unrecognised names as the record
+ * gave them): the writer escapes what it must and nothing else.
+ */
+static inline void fuzz_check_result_json(const char *json, size_t len, const msc_result *res)
+{
+	static const char *const lists[3] = { "medications", "allergies", "ingredients" };
+	json_error_t err;
+	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err), *a;
+	size_t i, j;
+
+	if (!root)
+		fuzz_fail("the result JSON is not JSON (%s at byte %d): %s", err.text, err.position, json);
+	FUZZ_CHECK(json_is_object(root) &&
+		   fuzz_json_str_is(json_object_get(root, "verdict"), msc_verdict_name(msc_result_verdict(res))),
+		   "result JSON: verdict: %s", json);
+	a = json_object_get(root, "findings");
+	FUZZ_CHECK(json_is_array(a) && json_array_size(a) == msc_result_finding_count(res),
+		   "result JSON: findings: %s", json);
+	for (i = 0; i < json_array_size(a); i++) {
+		const msc_finding *f = msc_result_finding(res, i);
+		json_t *e = json_array_get(a, i), *because = json_object_get(e, "because");
+		FUZZ_CHECK(fuzz_json_str_is(json_object_get(e, "rule"), f->rule) &&
+			   fuzz_json_str_is(json_object_get(e, "message"), f->message) &&
+			   json_is_array(because) && json_array_size(because) == f->because_count,
+			   "result JSON: finding %zu (%s): %s", i, f->rule, json);
+		for (j = 0; j < f->because_count; j++)
+			FUZZ_CHECK(fuzz_json_str_is(json_array_get(because, j), f->because[j]),
+				   "result JSON: finding %s: because[%zu] is not '%s': %s", f->rule, j,
+				   f->because[j], json);
+	}
+	a = json_object_get(root, "missing");
+	FUZZ_CHECK(json_is_array(a) && json_array_size(a) == msc_result_missing_count(res),
+		   "result JSON: missing: %s", json);
+	for (i = 0; i < json_array_size(a); i++) {
+		const msc_missing *m = msc_result_missing(res, i);
+		json_t *e = json_array_get(a, i);
+		FUZZ_CHECK(fuzz_json_str_is(json_object_get(e, "rule"), m->rule) &&
+			   fuzz_json_str_is(json_object_get(e, "fact"), m->fact) &&
+			   fuzz_json_str_is(json_object_get(e, "question"), m->question),
+			   "result JSON: missing %zu: %s", i, json);
+	}
+	a = json_object_get(root, "overrides");
+	FUZZ_CHECK(msc_result_override_count(res) == 0 ? !a || json_is_array(a) :
+		   json_is_array(a) && json_array_size(a) == msc_result_override_count(res),
+		   "result JSON: overrides: %s", json);
+	for (i = 0; i < msc_result_override_count(res); i++) {
+		const msc_override *o = msc_result_override(res, i);
+		json_t *e = json_array_get(a, i), *reason = json_object_get(e, "reason");
+		FUZZ_CHECK(fuzz_json_str_is(json_object_get(e, "rule"), o->rule) &&
+			   fuzz_json_str_is(json_object_get(e, "action"), o->action) &&
+			   fuzz_json_str_is(json_object_get(e, "changed_by"), o->changed_by) &&
+			   (o->reason ? fuzz_json_str_is(reason, o->reason) : json_is_null(reason)),
+			   "result JSON: override %zu: %s", i, json);
+	}
+	a = json_object_get(root, "unrecognized");
+	FUZZ_CHECK(json_is_object(a), "result JSON: unrecognized: %s", json);
+	for (i = 0; i < 3; i++) {
+		json_t *l = json_object_get(a, lists[i]);
+		size_t n = msc_result_unrecognized_count(res, (msc_list)i);
+		FUZZ_CHECK(json_is_array(l) && json_array_size(l) == n, "result JSON: unrecognized.%s: %s",
+			   lists[i], json);
+		for (j = 0; j < n; j++)
+			FUZZ_CHECK(fuzz_json_str_is(json_array_get(l, j), msc_result_unrecognized(res, (msc_list)i, j)),
+				   "result JSON: unrecognized.%s[%zu] is not '%s': %s", lists[i], j,
+				   msc_result_unrecognized(res, (msc_list)i, j), json);
+	}
+	json_decref(root);
 }
 
 #endif
