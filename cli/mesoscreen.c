@@ -428,7 +428,9 @@ int main(int argc, char **argv)
 	int i, rc, status, bad = 0;
 	size_t e;
 
-	for (i = 1; i < argc; i++) {
+	/* options, then "--rules FILE" pairs, then the command */
+	i = 1;
+	while (i < argc) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return EXIT_OK;
@@ -443,7 +445,7 @@ int main(int argc, char **argv)
 			fputs("mesoscreen: --rules needs a FILE\n", stderr);
 			return EXIT_USAGE;
 		}
-		i++;
+		i += 2;
 	}
 	if (i >= argc) {
 		usage(stderr);
