@@ -1,0 +1,259 @@
+"""Benchmark: the Python binding (mesoscreen), on seeded synthetic cohorts.
+
+    python3 bench_python.py PATH-TO-bench-cohort
+
+with PYTHONPATH set as `meson devenv` sets it (meson's benchmark() does).
+Figures (median of N repetitions, time.perf_counter):
+
+  - screen(dict) per record                           goal <= 10 us
+  - screen_frame on a 1,000,000-row DataFrame, end to end  goal <= 2 s
+  - screen_frame vs a plain Python loop calling screen per row
+    (20,000 rows, extrapolated per row)               goal >= 20x
+  - the batch API from 2 threading.Threads vs 1 (each thread screens half
+    of the cohort; screen_many and screen_frame)      goal >= 1.7x
+
+The cohorts come from bench-cohort (cohort.h: a seeded mixture of healthy,
+contraindicated and unknown answers, brand names), never stored data.
+Exit status 0 whatever the figures (MISS lines say which goal is not met);
+2 on an error. Environment: BENCH_REPS (default 7), BENCH_SEED,
+BENCH_FRAME_ROWS (default 1000000).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+SEED = int(os.environ.get("BENCH_SEED", "20261121"))
+REPS = int(os.environ.get("BENCH_REPS", "7"))
+FRAME_ROWS = int(os.environ.get("BENCH_FRAME_ROWS", "1000000"))
+LOOP_ROWS = 20000
+
+
+def machine(what: str) -> None:
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    print(f"# machine: {platform.machine()} | {model} | nproc {os.cpu_count()} | "
+          f"build {os.environ.get('BENCH_BUILDTYPE', 'unknown')} | {what} | "
+          f"Python {platform.python_version()}", flush=True)
+
+
+def report(figure: str, values: list[float], unit: str, kind: str = "info", goal: float = 0.0) -> float:
+    """Prints one figure (median of values) and returns the median.
+    kind: "max" (median <= goal), "min" (median >= goal) or "info"."""
+    med = statistics.median(values)
+    best = max(values) if kind == "min" else min(values)
+    line = f"{figure}: median {med:.4g} {unit} ({'best' if kind == 'min' else 'min'} {best:.4g}, N={len(values)})"
+    print_goal(line, med, unit, kind, goal)
+    return med
+
+
+def report_value(figure: str, value: float, unit: str, kind: str = "info", goal: float = 0.0) -> None:
+    print_goal(f"{figure}: {value:.4g} {unit}", value, unit, kind, goal)
+
+
+def print_goal(line: str, value: float, unit: str, kind: str, goal: float) -> None:
+    if kind == "info":
+        print(f"[INFO] {line}", flush=True)
+        return
+    ok = value <= goal if kind == "max" else value >= goal
+    op = "<=" if kind == "max" else ">="
+    print(f"[{'PASS' if ok else 'MISS'}] {line}; goal {op} {goal:g} {unit}", flush=True)
+
+
+def cohort(gen: str, n: int, fmt: str, seed: int = SEED) -> list[str]:
+    out = subprocess.run([gen, "--seed", str(seed), "--format", fmt, str(n)],
+                         check=True, stdout=subprocess.PIPE).stdout
+    return out.decode().splitlines()
+
+
+def timed(fn, reps: int = REPS) -> list[float]:
+    """Seconds of fn() over reps repetitions (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(reps):
+        gc.collect()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def frame_from_lines(lines, pd):
+    """A DataFrame with one column per field from flat JSON Lines: None where
+    a field is absent, lists in object columns. Equal values (strings, lists)
+    share one object so that a million rows fit in memory comfortably."""
+    columns: dict[str, list] = {}
+    shared: dict = {}
+    n = 0
+    for line in lines:
+        row = json.loads(line)
+        for key, value in row.items():
+            col = columns.get(key)
+            if col is None:
+                col = columns[key] = [None] * n
+            if isinstance(value, list):
+                t = tuple(value)
+                value = shared.get(t)
+                if value is None:
+                    value = shared[t] = list(t)
+            elif isinstance(value, str):
+                value = shared.setdefault(value, value)
+            col.append(value)
+        n += 1
+        for col in columns.values():
+            if len(col) < n:
+                col.append(None)
+    return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()})
+
+
+PATIENT_FIELDS = {"pregnant", "breastfeeding", "stroke_history", "insulin_dependent_diabetes", "cancer",
+                  "clotting_disorder", "urticaria", "heart_disease_multiple_drugs", "needle_phobia",
+                  "medications", "allergies", "hair_transplant_months_ago", "conditions"}
+
+
+def nest(row: dict) -> dict:
+    """A flat row (bare field names) as an intake record dict."""
+    rec: dict = {}
+    for key, value in row.items():
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        rec.setdefault("patient" if key in PATIENT_FIELDS else "plan", {})[key] = value
+    return rec
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        print("usage: bench_python.py PATH-TO-bench-cohort", file=sys.stderr)
+        return 2
+    gen = sys.argv[1]
+    import numpy as np  # noqa: F401  (screen_frame needs it)
+    import pandas as pd
+
+    import mesoscreen
+
+    machine(f"Python binding (mesoscreen {mesoscreen.__version__}, pandas {pd.__version__})")
+
+    # -- screen(dict) per record
+    records = [json.loads(line) for line in cohort(gen, 5000, "nested")]
+    screen = mesoscreen.screen
+
+    def screen_all():
+        for rec in records:
+            screen(rec)
+
+    us = [t * 1e6 / len(records) for t in timed(screen_all)]
+    screen_us = report("Python screen(dict) per record (5,000 seeded records)", us, "us/record", "max", 10)
+
+    # -- screen_frame on a 1,000,000-row DataFrame
+    t0 = time.perf_counter()
+    df = frame_from_lines(cohort(gen, FRAME_ROWS, "flat"), pd)
+    print(f"# DataFrame: {len(df):,} rows x {len(df.columns)} columns, built in "
+          f"{time.perf_counter() - t0:.1f} s (not timed)", flush=True)
+    out = mesoscreen.screen_frame(df)
+    if len(out) != len(df) or out["error"].notna().any():
+        print("bench: screen_frame refused rows: " + str(out["error"].dropna().head(3).tolist()), file=sys.stderr)
+        return 2
+    print("# verdicts: " + ", ".join(f"{k} {v / len(df):.0%}" for k, v in
+                                     out["verdict"].value_counts(sort=False).items()), flush=True)
+    frame_s = report(f"Python screen_frame, {len(df):,}-row DataFrame, end to end (default workers)",
+                     timed(lambda: mesoscreen.screen_frame(df), max(3, REPS // 2 + 1)), "s",
+                     "max", 2.0 * len(df) / 1e6)
+
+    # -- a plain Python loop calling screen per row, on the frame's first 20,000 rows
+    head = df.iloc[:LOOP_ROWS]
+    nested = [nest(row) for row in head.to_dict("records")]
+
+    def loop_prebuilt():
+        for rec in nested:
+            screen(rec)
+
+    def loop_rows():
+        for row in head.itertuples(index=False):
+            screen(nest(row._asdict()))
+
+    per_row = report(f"  plain loop: screen(dict) per row, {LOOP_ROWS:,} rows as pre-built dicts",
+                     [t * 1e6 / LOOP_ROWS for t in timed(loop_prebuilt, max(3, REPS // 2 + 1))], "us/row")
+    per_row_it = report(f"  plain loop: itertuples -> dict -> screen, {LOOP_ROWS:,} rows",
+                        [t * 1e6 / LOOP_ROWS for t in timed(loop_rows, max(3, REPS // 2 + 1))], "us/row")
+    frame_per_row = frame_s * 1e6 / len(df)
+    report_value("Python screen_frame vs plain loop of screen() over pre-built dicts (per-row ratio)",
+                 per_row / frame_per_row, "x", "min", 20)
+    report_value("  screen_frame vs plain loop with itertuples (per-row ratio)", per_row_it / frame_per_row, "x")
+
+    # -- the batch API from 2 threads vs 1. Control first: how much of a
+    # second core the machine gives right now (two CPU-bound processes vs one)
+    def procs(k):
+        ps = [subprocess.Popen([gen, "--seed", str(SEED + i), "200000"], stdout=subprocess.DEVNULL)
+              for i in range(k)]
+        for p in ps:
+            p.wait()
+
+    def control():
+        c1 = statistics.median(timed(lambda: procs(1), 3))
+        c2 = statistics.median(timed(lambda: procs(2), 3))
+        report_value("  control: 2 CPU-bound processes vs 1 on this machine now (throughput ratio)", 2 * c1 / c2, "x")
+
+    control()
+
+    # -- the batch API from 2 threads vs 1
+    many = records * 4  # 20,000 record dicts
+    half = len(many) // 2
+
+    def in_threads(parts, fn):
+        threads = [threading.Thread(target=fn, args=(p,)) for p in parts]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    def many_one():
+        in_threads([many], mesoscreen.screen_many)
+
+    def many_two():
+        in_threads([many[:half], many[half:]], mesoscreen.screen_many)
+
+    t1 = report(f"  screen_many, {len(many):,} records, 1 thread", timed(many_one), "s")
+    t2 = report(f"  screen_many, {len(many):,} records, 2 threads (half each)", timed(many_two), "s")
+    report_value("Python batch (screen_many) with 2 threads vs 1 (speed-up)", t1 / t2, "x", "min", 1.7)
+
+    sub = df.iloc[:100000]
+    hsub = len(sub) // 2
+    for workers in (1, 2):
+        report(f"  screen_frame(workers={workers}), {len(sub):,} rows (its own thread pool)",
+               timed(lambda: mesoscreen.screen_frame(sub, workers=workers), max(3, REPS // 2 + 1)), "s")
+
+    def frame_part(part):
+        mesoscreen.screen_frame(part, workers=1)
+
+    def frame_one():
+        in_threads([sub], frame_part)
+
+    def frame_two():
+        in_threads([sub.iloc[:hsub], sub.iloc[hsub:]], frame_part)
+
+    control()
+    t1 = report(f"  screen_frame(workers=1), {len(sub):,} rows, 1 thread", timed(frame_one), "s")
+    t2 = report(f"  screen_frame(workers=1), {len(sub):,} rows, 2 threads (half each)", timed(frame_two), "s")
+    report_value("Python batch (screen_frame) with 2 threads vs 1 (speed-up)", t1 / t2, "x", "min", 1.7)
+    print(f"# summary: screen(dict) {screen_us:.3g} us; screen_frame {frame_s:.3g} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
