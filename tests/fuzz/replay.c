@@ -120,7 +120,8 @@ int main(int argc, char **argv)
 		} else {
 			size_t before = npaths;
 			add_dir(argv[i], optional);
-			qsort(paths + before, npaths - before, sizeof(*paths), by_name);
+			if (npaths > before) /* qsort(NULL, 0) is undefined */
+				qsort(paths + before, npaths - before, sizeof(*paths), by_name);
 			if (!optional && npaths == before) {
 				printf("Bail out! no inputs in %s\n", argv[i]);
 				return 1;
