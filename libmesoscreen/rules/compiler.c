@@ -930,8 +930,6 @@ static msc_fact *new_fact(msc_compiler *c)
 {
 	msc_rules *r = c->rules;
 	void *arr = r->facts;
-	if (r->fact_count >= MSC_MAX_FACTS)
-		return NULL;
 	if (msc__grow(&arr, &r->fact_cap, r->fact_count + 1, sizeof(msc_fact))) {
 		c->failed = 1;
 		return NULL;

@@ -79,7 +79,6 @@ typedef int (*operation)(void);
 
 static msc_record *op_rec;
 static msc_result *op_res;
-static char *op_json;
 
 static int op_builtin(void)
 {
@@ -210,6 +209,5 @@ int main(void)
 	msc_result_free(op_res);
 	msc_record_free(op_rec);
 	msc_rules_free(shared);
-	(void)op_json;
 	return rc;
 }
