@@ -64,18 +64,15 @@ MSC_EXTERN(void) msc_batch_free(msc_batch *b)
 	msc__free(b);
 }
 
-static int screen_line(msc_batch *b, batch_row *row, const char *line, size_t n)
+/* Screens the batch's record once `rc` (how filling it went) is known, and
+ * appends the row's output. */
+static int screen_row(msc_batch *b, batch_row *row, int rc)
 {
 	size_t i;
-	int rc;
 
 	row->error = row->json = NO_TEXT;
 	row->verdict = MSC_INCOMPLETE;
 	row->fired = b->text.len;
-	if (n == 0)
-		rc = msc__fail(MSC_EPARSE, "empty line: no record");
-	else
-		rc = msc__record_from_json(b->record, line, n, b->flags & MSC_BATCH_FLAT);
 	if (rc == MSC_OK)
 		rc = msc_screen(b->result, b->rules, b->record);
 	if (rc == MSC_ENOMEM)
@@ -105,6 +102,22 @@ static int screen_line(msc_batch *b, batch_row *row, const char *line, size_t n)
 	return MSC_OK;
 }
 
+static int next_row(msc_batch *b)
+{
+	void *arr = b->rows;
+	if (msc__grow(&arr, &b->cap, b->count + 1, sizeof(batch_row)))
+		return MSC_ENOMEM;
+	b->rows = arr;
+	return MSC_OK;
+}
+
+static int batch_oom(msc_batch *b)
+{
+	b->count = 0;
+	b->text.len = 0;
+	return msc__fail(MSC_ENOMEM, "out of memory while screening a batch");
+}
+
 MSC_EXTERN(int) msc_batch_screen_lines(msc_batch *b, const char *jsonl, size_t len)
 {
 	size_t pos = 0;
@@ -117,23 +130,52 @@ MSC_EXTERN(int) msc_batch_screen_lines(msc_batch *b, const char *jsonl, size_t l
 		const char *line = jsonl + pos;
 		const char *nl = memchr(line, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - line) : len - pos;
-		void *arr = b->rows;
+		int rc;
 		pos += n + (nl ? 1 : 0);
 		if (n && line[n - 1] == '\r')
 			n--;
-		if (msc__grow(&arr, &b->cap, b->count + 1, sizeof(batch_row)))
-			goto oom;
-		b->rows = arr;
-		if (screen_line(b, &b->rows[b->count], line, n))
-			goto oom;
+		if (next_row(b))
+			return batch_oom(b);
+		if (n == 0)
+			rc = msc__fail(MSC_EPARSE, "empty line: no record");
+		else
+			rc = msc__record_from_json(b->record, line, n, b->flags & MSC_BATCH_FLAT);
+		if (rc == MSC_ENOMEM || screen_row(b, &b->rows[b->count], rc))
+			return batch_oom(b);
 		b->count++;
 	}
 	msc__clear_error();
 	return MSC_OK;
-oom:
+}
+
+MSC_EXTERN(int) msc_batch_screen_fill(msc_batch *b, size_t count, msc_batch_fill_fn fill, void *ctx)
+{
+	size_t i;
+
+	if (!b || !fill)
+		return msc__fail(MSC_EINVAL, "batch or fill is NULL");
 	b->count = 0;
 	b->text.len = 0;
-	return msc__fail(MSC_ENOMEM, "out of memory while screening a batch");
+	for (i = 0; i < count; i++) {
+		int rc;
+		if (next_row(b))
+			return batch_oom(b);
+		msc_record_clear(b->record);
+		rc = fill(b->record, i, ctx);
+		if (rc != MSC_OK) {
+			msc_record_clear(b->record); /* never half-read */
+			if (rc > 0 || rc < MSC_ERULES) /* not a status: say so */
+				rc = msc__fail(MSC_EINVAL, "record %zu: the fill callback returned %d, not a status",
+					       i, rc);
+			else if (rc == MSC_ENOMEM)
+				return batch_oom(b);
+		}
+		if (screen_row(b, &b->rows[b->count], rc))
+			return batch_oom(b);
+		b->count++;
+	}
+	msc__clear_error();
+	return MSC_OK;
 }
 
 MSC_EXTERN(size_t) msc_batch_count(const msc_batch *b)

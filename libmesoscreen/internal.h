@@ -230,6 +230,8 @@ struct msc_rules {
 	size_t file_count, file_cap;
 	size_t override_count;    /* rules changed by a clinic file */
 	int *code_facts;          /* per row of msc__lex_codes: the yes/no fact it sets, or -1 */
+	unsigned *fact_slots;     /* hash of fact paths and bare names (msc__rules_finish) */
+	size_t fact_slot_mask;
 	char **sections;
 	size_t section_count;
 	msc_fact *facts;
@@ -238,7 +240,9 @@ struct msc_rules {
 	size_t rule_count, rule_cap;
 };
 
-/* Index of a fact by path or bare name, or -1. */
+/* Builds the look-ups of a finished rule set (code rows, fact names). */
+int msc__rules_finish(msc_rules *rules);
+/* Index of a fact by path or bare name, or -1 (a hash once finished). */
 int msc__rules_fact_index(const msc_rules *rules, const char *name, size_t len);
 int msc__rules_section_index(const msc_rules *rules, const char *name, size_t len);
 /* The question to ask for `fact` on behalf of `rule`. */

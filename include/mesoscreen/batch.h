@@ -18,6 +18,7 @@
 #define MESOSCREEN_BATCH_H
 
 #include "common.h"
+#include "record.h"
 #include "rules.h"
 
 #ifdef __cplusplus
@@ -57,6 +58,32 @@ MSC_EXTERN(void) msc_batch_free(msc_batch *batch);
  *         msc_batch_status()); MSC_EINVAL, MSC_ENOMEM (the output is then empty).
  */
 MSC_EXTERN(int) msc_batch_screen_lines(msc_batch *batch, const char *jsonl, size_t length);
+
+/**
+ * Fills record `index` of a batch: called by msc_batch_screen_fill() with
+ * the batch's own record, emptied before each call. Set the fields with the
+ * msc_record_set_* functions and return MSC_OK, or return the failing
+ * setter's status: the record is then rejected whole (emptied, not
+ * screened) and the last error's message becomes its msc_batch_error().
+ * Returning MSC_ENOMEM stops the batch. The record is the batch's: do not
+ * keep it past the call. Called on the thread that called
+ * msc_batch_screen_fill(), for index 0, 1, ... in order.
+ */
+typedef int (*msc_batch_fill_fn)(msc_record *record, size_t index, void *ctx);
+
+/**
+ * Screens `count` records that `fill` writes straight into the batch's
+ * record (a binding reading a DataFrame's columns or a Lua table, a C
+ * program reading its database): no JSON, and nothing allocated per
+ * record once the batch has grown. Output as msc_batch_screen_lines(),
+ * index i being record i. Replaces the previous output.
+ * @param ctx passed to `fill` untouched.
+ * @return MSC_OK even if some records were rejected; MSC_EINVAL (batch or
+ *         fill NULL), MSC_ENOMEM (allocation failed, or `fill` returned it:
+ *         the output is then empty). A return of `fill` that is not a
+ *         status rejects that record with MSC_EINVAL.
+ */
+MSC_EXTERN(int) msc_batch_screen_fill(msc_batch *batch, size_t count, msc_batch_fill_fn fill, void *ctx);
 
 /** Number of records in the last call's output. */
 MSC_EXTERN(size_t) msc_batch_count(const msc_batch *batch);

@@ -1512,19 +1512,9 @@ MSC_EXTERN(int) msc_compiler_get_rules(msc_compiler *c, msc_rules **out)
 				 c->error_count == 1 ? "" : "s", c->errors[0]);
 	if (!c->rules->name || !c->rules->version)
 		return msc__fail(MSC_ERULES, "the rule set has no name or version");
-	/* which yes/no fact each ICD-10/ATC code row sets: resolved once here,
-	 * not at every record */
-	{
-		size_t k;
-		msc_rules *r = c->rules;
-		r->code_facts = msc__calloc(msc__lex_code_count ? msc__lex_code_count : 1, sizeof(int));
-		if (!r->code_facts)
-			return msc__fail(MSC_ENOMEM, "out of memory");
-		for (k = 0; k < msc__lex_code_count; k++) {
-			int f = msc__rules_fact_index(r, msc__lex_codes[k].fact, strlen(msc__lex_codes[k].fact));
-			r->code_facts[k] = f >= 0 && r->facts[f].type == MSC_FT_YESNO ? f : -1;
-		}
-	}
+	/* look-ups resolved once here, not at every record */
+	if (msc__rules_finish(c->rules))
+		return msc__fail(MSC_ENOMEM, "out of memory");
 	if (c->rules->file_count) {
 		/* "builtin+clinic-a+clinic-b": the files by their ruleset name (or file name) */
 		msc_buf b = {0};

@@ -12,6 +12,7 @@ MSC_EXTERN(void) msc_rules_free(msc_rules *rules)
 	msc__free(rules->facts);
 	msc__free(rules->files);
 	msc__free(rules->code_facts);
+	msc__free(rules->fact_slots);
 	msc__free(rules->rules);
 	msc_arena_free(&rules->arena);
 	msc__free(rules);
@@ -68,7 +69,24 @@ MSC_EXTERN(const msc_fact_info *) msc_rules_fact(const msc_rules *rules, size_t 
 	return rules && index < rules->fact_count ? &rules->facts[index].info : NULL;
 }
 
-int msc__rules_fact_index(const msc_rules *rules, const char *name, size_t len)
+static uint32_t hash_name(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	size_t i;
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* A slot holds (fact << 1 | by_bare_name) + 1; 0 is empty. */
+static int slot_matches(const msc_rules *rules, unsigned slot, const char *name, size_t len)
+{
+	const msc_fact *f = &rules->facts[(slot - 1) >> 1];
+	const char *key = ((slot - 1) & 1) ? f->name : f->info.path;
+	return strlen(key) == len && memcmp(key, name, len) == 0;
+}
+
+static int scan_fact(const msc_rules *rules, const char *name, size_t len)
 {
 	size_t i;
 	for (i = 0; i < rules->fact_count; i++) {
@@ -78,6 +96,55 @@ int msc__rules_fact_index(const msc_rules *rules, const char *name, size_t len)
 			return (int)i;
 	}
 	return -1;
+}
+
+int msc__rules_fact_index(const msc_rules *rules, const char *name, size_t len)
+{
+	size_t i;
+	if (!rules->fact_slots) /* still compiling */
+		return scan_fact(rules, name, len);
+	for (i = hash_name(name, len) & rules->fact_slot_mask; rules->fact_slots[i];
+	     i = (i + 1) & rules->fact_slot_mask)
+		if (slot_matches(rules, rules->fact_slots[i], name, len))
+			return (int)((rules->fact_slots[i] - 1) >> 1);
+	return -1;
+}
+
+int msc__rules_finish(msc_rules *rules)
+{
+	size_t k, i, size = 16;
+
+	msc__free(rules->code_facts);
+	msc__free(rules->fact_slots);
+	rules->fact_slots = NULL;
+	/* which yes/no fact each ICD-10/ATC code row sets */
+	rules->code_facts = msc__calloc(msc__lex_code_count ? msc__lex_code_count : 1, sizeof(int));
+	if (!rules->code_facts)
+		return MSC_ENOMEM;
+	for (k = 0; k < msc__lex_code_count; k++) {
+		int f = scan_fact(rules, msc__lex_codes[k].fact, strlen(msc__lex_codes[k].fact));
+		rules->code_facts[k] = f >= 0 && rules->facts[f].type == MSC_FT_YESNO ? f : -1;
+	}
+	/* every path and bare name, at most half full; the first fact of a
+	 * name keeps it, as a scan in table order would find */
+	while (size < 4 * rules->fact_count)
+		size *= 2;
+	rules->fact_slots = msc__calloc(size, sizeof(unsigned));
+	if (!rules->fact_slots)
+		return MSC_ENOMEM;
+	rules->fact_slot_mask = size - 1;
+	for (i = 0; i < 2 * rules->fact_count; i++) {
+		const msc_fact *f = &rules->facts[i >> 1];
+		const char *key = (i & 1) ? f->name : f->info.path;
+		size_t len = strlen(key), h;
+		for (h = hash_name(key, len) & rules->fact_slot_mask; rules->fact_slots[h];
+		     h = (h + 1) & rules->fact_slot_mask)
+			if (slot_matches(rules, rules->fact_slots[h], key, len))
+				break;
+		if (!rules->fact_slots[h])
+			rules->fact_slots[h] = (unsigned)i + 1;
+	}
+	return MSC_OK;
 }
 
 int msc__rules_section_index(const msc_rules *rules, const char *name, size_t len)
