@@ -4,7 +4,7 @@
 
 #include "internal.h"
 
-int msc_buf_append(msc_buf *b, const char *s, size_t n)
+int msc__buf_append_slow(msc_buf *b, const char *s, size_t n)
 {
 	void *data = b->data;
 	if (msc__grow(&data, &b->cap, b->len + n + 1, 1))
@@ -27,11 +27,19 @@ int msc_buf_printf(msc_buf *b, const char *fmt, ...)
 	int n;
 	void *data;
 
+	/* most texts fit in the room left: format once */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = b->cap > b->len ? vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap)
+			    : vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
+	if (n >= 0 && b->len + (size_t)n < b->cap) {
+		b->len += (size_t)n;
+		return MSC_OK;
+	}
 	if (n < 0)
 		return msc__fail(MSC_EINVAL, "formatting failed");
+	if (b->cap > b->len)
+		b->data[b->len] = '\0'; /* undo the cut-off attempt */
 	data = b->data;
 	if (msc__grow(&data, &b->cap, b->len + (size_t)n + 1, 1))
 		return MSC_ENOMEM;

@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "mesoscreen/mesoscreen.h"
 
@@ -55,7 +56,19 @@ typedef struct msc_buf {
 	size_t cap;
 } msc_buf;
 
-int msc_buf_append(msc_buf *b, const char *s, size_t n);
+/* Appends n bytes (kept NUL-terminated); the common case, room to spare,
+ * is inline. */
+int msc__buf_append_slow(msc_buf *b, const char *s, size_t n);
+static inline int msc_buf_append(msc_buf *b, const char *s, size_t n)
+{
+	if (b->len + n < b->cap) {
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return msc__buf_append_slow(b, s, n);
+}
 int msc_buf_puts(msc_buf *b, const char *s);
 int msc_buf_printf(msc_buf *b, const char *fmt, ...) MSC_PRINTF(2, 3);
 void msc_buf_free(msc_buf *b);
@@ -118,6 +131,7 @@ extern const msc_lex_class_prefix msc__lex_class_prefixes[];
 extern const size_t msc__lex_class_prefix_count;
 extern const msc_lex_code msc__lex_codes[];
 extern const size_t msc__lex_code_count;
+extern const unsigned short msc__lex_code_order[]; /* rows by (system, prefix) */
 extern const char *const msc__lex_modifiers[]; /* sorted words stripped from names */
 extern const size_t msc__lex_modifier_count;
 
@@ -141,6 +155,11 @@ unsigned msc_lex_atc_classes(const char *atc);
 int msc_lex_class_index(const char *name);
 /* Whether an ingredient entry's expansion meets another's. */
 int msc_lex_ingredients_meet(int a, int b);
+/* Calls found(row, ctx) for every row of msc__lex_codes of the system
+ * (ICD-10 if icd, else ATC) whose prefix starts `code` (upper case, no dot),
+ * rows of equal prefix in table order, shorter prefixes first. */
+void msc_lex_code_rows(int icd, const char *code, size_t len,
+		       void (*found)(size_t row, void *ctx), void *ctx);
 /* Canonicalises an ICD-10 code into out[16] (upper case, no dot); 0 if not one. */
 int msc_lex_icd10(const char *s, size_t n, char *out);
 
@@ -217,6 +236,11 @@ typedef struct msc_ask {
 
 typedef struct msc_rule {
 	msc_rule_info info;       /* public view */
+	/* its constant JSON in a result, escaped once (msc__rules_finish): a
+	 * finding's {"rule","severity","message" and ,"sources":[...]}, or an
+	 * instruction's whole {"id","text"} */
+	const char *json_head, *json_tail;
+	size_t json_head_len, json_tail_len;
 	msc_node *when;           /* NULL: always */
 	msc_ask *asks;
 	size_t ask_count;
@@ -231,6 +255,8 @@ struct msc_rules {
 	size_t override_count;    /* rules changed by a clinic file */
 	int *code_facts;          /* per row of msc__lex_codes: the yes/no fact it sets, or -1 */
 	unsigned *fact_slots;     /* hash of fact paths and bare names (msc__rules_finish) */
+	const char *ruleset_json; /* {"name","version","files"} of a result */
+	size_t ruleset_json_len;
 	size_t fact_slot_mask;
 	char **sections;
 	size_t section_count;
@@ -275,6 +301,7 @@ typedef struct msc_value {
 	msc_buf text;             /* storage of the items' strings */
 	const char *coded_by;     /* a code in the record that says yes */
 	int coded_from;           /* the list fact that holds it */
+	size_t coded_row;         /* the row of msc__lex_codes that matched */
 } msc_value;
 
 struct msc_record {
@@ -285,6 +312,16 @@ struct msc_record {
 	unsigned char *present;   /* per section */
 };
 
+/* The setters by fact index (the public ones find the index by name and
+ * call these). `lens` may be NULL (NUL-terminated items); with lengths,
+ * an item holding a NUL is refused. */
+int msc__record_set_answer(msc_record *rec, int fact, msc_answer value);
+int msc__record_set_number(msc_record *rec, int fact, double value);
+int msc__record_set_word(msc_record *rec, int fact, const char *word, size_t len);
+int msc__record_set_list(msc_record *rec, int fact, const char *const *items, const size_t *lens,
+			 size_t count);
+int msc__record_unset(msc_record *rec, int fact);
+
 /* The effective state of a fact (defaults applied). */
 int msc__record_state(const msc_record *rec, int fact, const msc_value **value);
 /* Effective yes/no answer (codes win, then the answer, then the default). */
@@ -293,8 +330,15 @@ int msc__record_answer(const msc_record *rec, int fact);
 /* JSON in, nested or flat (batch.h's MSC_BATCH_FLAT). */
 int msc__record_from_json(msc_record *rec, const char *json, size_t len, int flat);
 
+/* Escapes the constant parts of every rule's JSON, and the rule set's, once. */
+int msc__rules_json_fragments(msc_rules *rules);
+
 /* Appends a result's JSON (one line) to b. */
 int msc__result_write_json(msc_buf *b, const msc_result *res);
+
+/* The rule behind finding i, or behind instruction i of a phase. */
+const msc_rule *msc__result_finding_rule(const msc_result *res, size_t i);
+const msc_rule *msc__result_instruction_rule(const msc_result *res, int after, size_t i);
 
 /* The rule set a result was screened with (NULL before any screening). */
 const msc_rules *msc__result_rules(const msc_result *res);

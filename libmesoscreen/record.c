@@ -106,54 +106,63 @@ static void mark_set(msc_record *r, int fi, int state)
 }
 
 /* Codes in the record (ICD-10 conditions, ATC codes of medications) that
- * set a yes/no fact to yes. Recomputed whenever one of those lists changes. */
+ * set a yes/no fact to yes. Recomputed whenever one of those lists changes:
+ * each code is looked up by its prefixes in the sorted code rows. For each
+ * fact the first row in table order wins, then the first list and item,
+ * so that the finding names the same code whatever the record's order. */
+typedef struct code_ctx {
+	msc_record *r;
+	const msc_item *item;
+	int from;
+} code_ctx;
+
+static void code_found(size_t row, void *p)
+{
+	code_ctx *c = p;
+	int target = c->r->rules->code_facts[row];
+	msc_value *v;
+	if (target < 0)
+		return;
+	v = &c->r->values[target];
+	if (v->coded_by && v->coded_row <= row)
+		return;
+	v->coded_by = c->item->text;
+	v->coded_from = c->from;
+	v->coded_row = row;
+}
+
 static void recompute_codes(msc_record *r)
 {
 	const msc_rules *rules = r->rules;
-	size_t f, i, k;
+	code_ctx c;
+	size_t f, i;
 
 	for (f = 0; f < rules->fact_count; f++)
 		r->values[f].coded_by = NULL;
-	for (k = 0; k < msc__lex_code_count; k++) {
-		const msc_lex_code *code = &msc__lex_codes[k];
-		int target = rules->code_facts[k];
-		int icd = code->system[0] == 'i'; /* "icd10", else "atc" */
-		size_t plen = strlen(code->prefix);
-		if (target < 0 || r->values[target].coded_by)
+	c.r = r;
+	for (f = 0; f < rules->fact_count; f++) {
+		const msc_value *v = &r->values[f];
+		msc_fact_type t = rules->facts[f].type;
+		if (!v->set || v->state != MSC_VS_VALUE || (t != MSC_FT_CODES && t != MSC_FT_MEDICATIONS))
 			continue;
-		for (f = 0; f < rules->fact_count && !r->values[target].coded_by; f++) {
-			const msc_value *v = &r->values[f];
-			msc_fact_type t = rules->facts[f].type;
-			if (!v->set || v->state != MSC_VS_VALUE ||
-			    (icd ? t != MSC_FT_CODES : t != MSC_FT_MEDICATIONS))
+		c.from = (int)f;
+		for (i = 0; i < v->item_count; i++) {
+			const msc_item *it = &v->items[i];
+			const char *atc = NULL;
+			c.item = it;
+			if (t == MSC_FT_CODES) {
+				msc_lex_code_rows(1, it->norm, strlen(it->norm), code_found, &c);
 				continue;
-			for (i = 0; i < v->item_count; i++) {
-				const msc_item *it = &v->items[i];
-				const char *atc = NULL;
-				if (icd) {
-					if (strncmp(it->norm, code->prefix, plen) == 0) {
-						r->values[target].coded_by = it->text;
-						r->values[target].coded_from = (int)f;
-						break;
-					}
-					continue;
-				}
-				if (it->hit.code[0])
-					atc = it->hit.code;
-				else if (it->hit.entry >= 0 && it->hit.table == MSC_LEX_MEDICATION)
-					atc = msc__lex_tables[MSC_LEX_MEDICATION][it->hit.entry].atc;
-				while (atc && *atc) {
-					if (strncmp(atc, code->prefix, plen) == 0) {
-						r->values[target].coded_by = it->text;
-						r->values[target].coded_from = (int)f;
-						break;
-					}
-					atc = strchr(atc, '|');
-					if (atc)
-						atc++;
-				}
-				if (r->values[target].coded_by)
-					break;
+			}
+			if (it->hit.code[0])
+				atc = it->hit.code;
+			else if (it->hit.entry >= 0 && it->hit.table == MSC_LEX_MEDICATION)
+				atc = msc__lex_tables[MSC_LEX_MEDICATION][it->hit.entry].atc;
+			while (atc && *atc) { /* "B01AC06|N02BA01" */
+				const char *bar = strchr(atc, '|');
+				size_t n = bar ? (size_t)(bar - atc) : strlen(atc);
+				msc_lex_code_rows(0, atc, n, code_found, &c);
+				atc = bar ? bar + 1 : NULL;
 			}
 		}
 	}
@@ -171,13 +180,13 @@ MSC_EXTERN(int) msc_record_set_present(msc_record *r, const char *section)
 	return MSC_OK;
 }
 
-MSC_EXTERN(int) msc_record_set_answer(msc_record *r, const char *field, msc_answer value)
+/* ---------------------------------------------------------------- setters
+ * The public setters find the fact by name; the JSON edge, which already
+ * knows it, calls the msc__record_set_* functions by index. */
+
+int msc__record_set_answer(msc_record *r, int fi, msc_answer value)
 {
-	int fi, rc = find_fact(r, field, &fi);
-	const msc_fact *f;
-	if (rc)
-		return rc;
-	f = &r->rules->facts[fi];
+	const msc_fact *f = &r->rules->facts[fi];
 	if (f->type != MSC_FT_YESNO)
 		return wrong_type(f, "a yes/no answer");
 	if (value != MSC_YES && value != MSC_NO && value != MSC_UNKNOWN)
@@ -189,13 +198,9 @@ MSC_EXTERN(int) msc_record_set_answer(msc_record *r, const char *field, msc_answ
 	return MSC_OK;
 }
 
-MSC_EXTERN(int) msc_record_set_number(msc_record *r, const char *field, double value)
+int msc__record_set_number(msc_record *r, int fi, double value)
 {
-	int fi, rc = find_fact(r, field, &fi);
-	const msc_fact *f;
-	if (rc)
-		return rc;
-	f = &r->rules->facts[fi];
+	const msc_fact *f = &r->rules->facts[fi];
 	if (f->type != MSC_FT_NUMBER)
 		return wrong_type(f, "a number");
 	if (!isfinite(value))
@@ -213,44 +218,51 @@ MSC_EXTERN(int) msc_record_set_number(msc_record *r, const char *field, double v
 static int check_text(const msc_fact *f, const char *s, size_t n, long index)
 {
 	char where[32] = "";
+	if (n <= MSC_MAX_TEXT && msc_utf8_valid(s, n))
+		return MSC_OK;
 	if (index >= 0)
 		snprintf(where, sizeof(where), "[%ld]", index);
 	if (n > MSC_MAX_TEXT)
 		return msc__fail(MSC_ELIMIT, "%s%s: %zu bytes, more than the limit of %d", f->info.path,
 				 where, n, MSC_MAX_TEXT);
-	if (!msc_utf8_valid(s, n))
-		return msc__fail(MSC_EFIELD, "%s%s: not valid UTF-8", f->info.path, where);
-	return MSC_OK;
+	return msc__fail(MSC_EFIELD, "%s%s: not valid UTF-8", f->info.path, where);
 }
 
-MSC_EXTERN(int) msc_record_set_word(msc_record *r, const char *field, const char *word)
+static int is_word(const char *s, size_t n, const char *w)
 {
-	int fi, rc = find_fact(r, field, &fi);
-	const msc_fact *f;
-	size_t i, n;
-	if (rc)
-		return rc;
-	f = &r->rules->facts[fi];
-	if (!word)
-		return msc__fail(MSC_EINVAL, "%s: word is NULL", f->info.path);
-	n = strlen(word);
+	return strlen(w) == n && memcmp(s, w, n) == 0;
+}
+
+int msc__record_set_word(msc_record *r, int fi, const char *word, size_t n)
+{
+	const msc_fact *f = &r->rules->facts[fi];
+	char w[MSC_MAX_TEXT + 1];
+	size_t i;
+	int rc;
+	if (memchr(word, '\0', n))
+		return msc__fail(MSC_EFIELD, "%s: holds a NUL character", f->info.path);
 	rc = check_text(f, word, n, -1);
 	if (rc)
 		return rc;
+	/* the word may be a slice of a larger text (the JSON edge's): from
+	 * here on, a NUL-terminated copy */
+	memcpy(w, word, n);
+	w[n] = '\0';
+	word = w;
 	switch (f->type) {
 	case MSC_FT_YESNO:
-		if (strcmp(word, "yes") == 0)
-			return msc_record_set_answer(r, f->info.path, MSC_YES);
-		if (strcmp(word, "no") == 0)
-			return msc_record_set_answer(r, f->info.path, MSC_NO);
-		if (strcmp(word, "unknown") == 0)
-			return msc_record_set_answer(r, f->info.path, MSC_UNKNOWN);
+		if (is_word(word, n, "yes"))
+			return msc__record_set_answer(r, fi, MSC_YES);
+		if (is_word(word, n, "no"))
+			return msc__record_set_answer(r, fi, MSC_NO);
+		if (is_word(word, n, "unknown"))
+			return msc__record_set_answer(r, fi, MSC_UNKNOWN);
 		return msc__fail(MSC_EFIELD, "%s: expected true, false, null, \"yes\", \"no\" or \"unknown\", not \"%s\"",
 				 f->info.path, word);
 	case MSC_FT_NUMBER: {
 		char *end;
 		double d;
-		if (f->accepts_never && strcmp(word, "never") == 0) {
+		if (f->accepts_never && is_word(word, n, "never")) {
 			mark_set(r, fi, MSC_VS_NEVER);
 			return MSC_OK;
 		}
@@ -258,11 +270,11 @@ MSC_EXTERN(int) msc_record_set_word(msc_record *r, const char *field, const char
 		if (end == word || *end != '\0')
 			return msc__fail(MSC_EFIELD, "%s: expected a number%s, not \"%s\"", f->info.path,
 					 f->accepts_never ? " or \"never\"" : "", word);
-		return msc_record_set_number(r, f->info.path, d);
+		return msc__record_set_number(r, fi, d);
 	}
 	case MSC_FT_ENUM:
 		for (i = 0; i < f->info.value_count; i++)
-			if (strcmp(f->info.values[i], word) == 0) {
+			if (is_word(word, n, f->info.values[i])) {
 				r->values[fi].enum_index = (int)i;
 				mark_set(r, fi, MSC_VS_VALUE);
 				return MSC_OK;
@@ -280,17 +292,14 @@ MSC_EXTERN(int) msc_record_set_word(msc_record *r, const char *field, const char
 	}
 }
 
-MSC_EXTERN(int) msc_record_set_list(msc_record *r, const char *field, const char *const *items,
-				    size_t count)
+int msc__record_set_list(msc_record *r, int fi, const char *const *items, const size_t *lens, size_t count)
 {
-	int fi, rc = find_fact(r, field, &fi);
-	const msc_fact *f;
+	const msc_fact *f = &r->rules->facts[fi];
 	msc_value *v;
 	size_t i, need = 0;
 	void *arr;
-	if (rc)
-		return rc;
-	f = &r->rules->facts[fi];
+	int rc;
+
 	if (!MSC_FT_IS_LIST(f->type))
 		return wrong_type(f, "a list");
 	if (count > MSC_MAX_LIST)
@@ -304,7 +313,9 @@ MSC_EXTERN(int) msc_record_set_list(msc_record *r, const char *field, const char
 		char code[16];
 		if (!items[i])
 			return msc__fail(MSC_EFIELD, "%s[%zu]: expected a string, not null", f->info.path, i);
-		n = strlen(items[i]);
+		n = lens ? lens[i] : strlen(items[i]);
+		if (lens && memchr(items[i], '\0', n))
+			return msc__fail(MSC_EFIELD, "%s[%zu]: holds a NUL character", f->info.path, i);
 		rc = check_text(f, items[i], n, (long)i);
 		if (rc)
 			return rc;
@@ -326,12 +337,20 @@ MSC_EXTERN(int) msc_record_set_list(msc_record *r, const char *field, const char
 	v->text.len = 0;
 	for (i = 0; i < count; i++) {
 		msc_item *it = &v->items[i];
-		size_t n = strlen(items[i]);
-		char norm[MSC_NORM_MAX];
+		size_t n = lens ? lens[i] : strlen(items[i]), m;
+		char *norm;
 
-		memset(it, 0, sizeof(*it));
+		memset(&it->hit, 0, sizeof(it->hit));
 		it->hit.table = MSC_LEX_NONE;
 		it->hit.entry = -1;
+		it->text_off = v->text.len;
+		memcpy(v->text.data + v->text.len, items[i], n);
+		v->text.data[v->text.len + n] = '\0';
+		v->text.len += n + 1;
+		/* the normalised name goes straight into the record's buffer
+		 * (never longer than the name) */
+		it->norm_off = v->text.len;
+		norm = v->text.data + v->text.len;
 		if (f->type == MSC_FT_CODES) {
 			msc_lex_icd10(items[i], n, norm);
 		} else {
@@ -348,12 +367,8 @@ MSC_EXTERN(int) msc_record_set_list(msc_record *r, const char *field, const char
 				msc_lex_lookup(MSC_LEX_ALLERGEN, norm, items[i], &it->hit);
 			}
 		}
-		it->text_off = v->text.len;
-		memcpy(v->text.data + v->text.len, items[i], n + 1);
-		v->text.len += n + 1;
-		it->norm_off = v->text.len;
-		memcpy(v->text.data + v->text.len, norm, strlen(norm) + 1);
-		v->text.len += strlen(norm) + 1;
+		m = strlen(norm);
+		v->text.len += m + 1;
 	}
 	for (i = 0; i < count; i++) {
 		v->items[i].text = v->text.data + v->items[i].text_off;
@@ -366,18 +381,49 @@ MSC_EXTERN(int) msc_record_set_list(msc_record *r, const char *field, const char
 	return MSC_OK;
 }
 
-MSC_EXTERN(int) msc_record_unset(msc_record *r, const char *field)
+int msc__record_unset(msc_record *r, int fi)
 {
-	int fi, rc = find_fact(r, field, &fi);
-	msc_fact_type t;
-	if (rc)
-		return rc;
-	t = r->rules->facts[fi].type;
+	msc_fact_type t = r->rules->facts[fi].type;
 	reset_value(&r->values[fi]);
 	mark_set(r, fi, MSC_VS_UNKNOWN);
 	if (t == MSC_FT_CODES || t == MSC_FT_MEDICATIONS)
 		recompute_codes(r);
 	return MSC_OK;
+}
+
+MSC_EXTERN(int) msc_record_set_answer(msc_record *r, const char *field, msc_answer value)
+{
+	int fi = -1, rc = find_fact(r, field, &fi);
+	return rc ? rc : msc__record_set_answer(r, fi, value);
+}
+
+MSC_EXTERN(int) msc_record_set_number(msc_record *r, const char *field, double value)
+{
+	int fi = -1, rc = find_fact(r, field, &fi);
+	return rc ? rc : msc__record_set_number(r, fi, value);
+}
+
+MSC_EXTERN(int) msc_record_set_word(msc_record *r, const char *field, const char *word)
+{
+	int fi = -1, rc = find_fact(r, field, &fi);
+	if (rc)
+		return rc;
+	if (!word)
+		return msc__fail(MSC_EINVAL, "%s: word is NULL", r->rules->facts[fi].info.path);
+	return msc__record_set_word(r, fi, word, strlen(word));
+}
+
+MSC_EXTERN(int) msc_record_set_list(msc_record *r, const char *field, const char *const *items,
+				    size_t count)
+{
+	int fi = -1, rc = find_fact(r, field, &fi);
+	return rc ? rc : msc__record_set_list(r, fi, items, NULL, count);
+}
+
+MSC_EXTERN(int) msc_record_unset(msc_record *r, const char *field)
+{
+	int fi = -1, rc = find_fact(r, field, &fi);
+	return rc ? rc : msc__record_unset(r, fi);
 }
 
 int msc__record_state(const msc_record *r, int fi, const msc_value **value)

@@ -25,11 +25,13 @@ struct msc_result {
 	size_t stamp_cap;
 	msc_finding *findings;
 	size_t *finding_start;     /* first because string of each finding */
-	size_t finding_count, finding_cap, start_cap;
+	const msc_rule **finding_rule;
+	size_t finding_count, finding_cap, start_cap, frule_cap;
 	msc_missing *missing;
 	size_t missing_count, missing_cap;
 	msc_instruction *instr[2];
-	size_t instr_count[2], instr_cap[2];
+	const msc_rule **instr_rule[2];
+	size_t instr_count[2], instr_cap[2], irule_cap[2];
 	size_t *str_off;           /* because strings and unrecognised names, in text */
 	size_t str_count, str_cap;
 	const char **str;          /* resolved once the text buffer stops moving */
@@ -443,6 +445,11 @@ static int add_finding(msc_result *r, const msc_rule *rule, const msc_record *re
 	if (msc__grow(&arr, &r->start_cap, r->finding_count + 1, sizeof(size_t)))
 		return MSC_ENOMEM;
 	r->finding_start = arr;
+	arr = (void *)r->finding_rule;
+	if (msc__grow(&arr, &r->frule_cap, r->finding_count + 1, sizeof(msc_rule *)))
+		return MSC_ENOMEM;
+	r->finding_rule = arr;
+	r->finding_rule[r->finding_count] = rule;
 	f = &r->findings[r->finding_count];
 	f->rule = rule->info.id;
 	f->severity = rule->info.severity;
@@ -464,6 +471,11 @@ static int add_instruction(msc_result *r, const msc_rule *rule)
 	if (msc__grow(&arr, &r->instr_cap[ph], r->instr_count[ph] + 1, sizeof(msc_instruction)))
 		return MSC_ENOMEM;
 	r->instr[ph] = arr;
+	arr = (void *)r->instr_rule[ph];
+	if (msc__grow(&arr, &r->irule_cap[ph], r->instr_count[ph] + 1, sizeof(msc_rule *)))
+		return MSC_ENOMEM;
+	r->instr_rule[ph] = arr;
+	r->instr_rule[ph][r->instr_count[ph]] = rule;
 	r->instr[ph][r->instr_count[ph]].id = rule->info.id;
 	r->instr[ph][r->instr_count[ph]].phase = rule->info.phase;
 	r->instr[ph][r->instr_count[ph]].text = rule->info.message;
@@ -610,6 +622,9 @@ MSC_EXTERN(void) msc_result_free(msc_result *r)
 	msc__free(r->stamp);
 	msc__free(r->findings);
 	msc__free(r->finding_start);
+	msc__free((void *)r->finding_rule);
+	msc__free((void *)r->instr_rule[0]);
+	msc__free((void *)r->instr_rule[1]);
 	msc__free(r->missing);
 	msc__free(r->overrides);
 	msc__free(r->instr[0]);
@@ -623,6 +638,16 @@ MSC_EXTERN(void) msc_result_free(msc_result *r)
 MSC_EXTERN(msc_verdict) msc_result_verdict(const msc_result *r)
 {
 	return r ? r->verdict : MSC_INCOMPLETE;
+}
+
+const msc_rule *msc__result_finding_rule(const msc_result *r, size_t i)
+{
+	return r->finding_rule[i];
+}
+
+const msc_rule *msc__result_instruction_rule(const msc_result *r, int after, size_t i)
+{
+	return r->instr_rule[after != 0][i];
 }
 
 const msc_rules *msc__result_rules(const msc_result *r)

@@ -178,18 +178,18 @@ int msc__result_write_json(msc_buf *b, const msc_result *res)
 
 	if (msc_buf_append(b, "{", 1) || w_key(b, "verdict", 1) ||
 	    w_str(b, msc_verdict_name(msc_result_verdict(res))) ||
-	    w_key(b, "ruleset", 0) || w_ruleset(b, rules) || w_key(b, "findings", 0) ||
+	    w_key(b, "ruleset", 0) ||
+	    (rules ? msc_buf_append(b, rules->ruleset_json, rules->ruleset_json_len) : w_ruleset(b, NULL)) ||
+	    w_key(b, "findings", 0) ||
 	    msc_buf_append(b, "[", 1))
 		return MSC_ENOMEM;
 	for (i = 0; i < msc_result_finding_count(res); i++) {
 		const msc_finding *f = msc_result_finding(res, i);
-		if ((i && msc_buf_append(b, ",", 1)) || msc_buf_append(b, "{", 1) ||
-		    w_key(b, "rule", 1) || w_str(b, f->rule) ||
-		    w_key(b, "severity", 0) || w_str(b, msc_verdict_name(f->severity)) ||
-		    w_key(b, "message", 0) || w_str(b, f->message) ||
+		const msc_rule *rule = msc__result_finding_rule(res, i);
+		if ((i && msc_buf_append(b, ",", 1)) ||
+		    msc_buf_append(b, rule->json_head, rule->json_head_len) ||
 		    w_key(b, "because", 0) || w_strings(b, f->because, f->because_count) ||
-		    w_key(b, "sources", 0) || w_strings(b, f->sources, f->source_count) ||
-		    msc_buf_append(b, "}", 1))
+		    msc_buf_append(b, rule->json_tail, rule->json_tail_len))
 			return MSC_ENOMEM;
 	}
 	if (msc_buf_append(b, "]", 1) || w_key(b, "missing", 0) || msc_buf_append(b, "[", 1))
@@ -207,10 +207,9 @@ int msc__result_write_json(msc_buf *b, const msc_result *res)
 		if (w_key(b, k ? "after" : "before", k == 0) || msc_buf_append(b, "[", 1))
 			return MSC_ENOMEM;
 		for (i = 0; i < msc_result_instruction_count(res, (msc_phase)k); i++) {
-			const msc_instruction *in = msc_result_instruction(res, (msc_phase)k, i);
-			if ((i && msc_buf_append(b, ",", 1)) || msc_buf_append(b, "{", 1) ||
-			    w_key(b, "id", 1) || w_str(b, in->id) || w_key(b, "text", 0) ||
-			    w_str(b, in->text) || msc_buf_append(b, "}", 1))
+			const msc_rule *rule = msc__result_instruction_rule(res, (int)k, i);
+			if ((i && msc_buf_append(b, ",", 1)) ||
+			    msc_buf_append(b, rule->json_head, rule->json_head_len))
 				return MSC_ENOMEM;
 		}
 		if (msc_buf_append(b, "]", 1))
@@ -246,6 +245,49 @@ int msc__result_write_json(msc_buf *b, const msc_result *res)
 			return MSC_ENOMEM;
 	}
 	return msc_buf_append(b, "}}", 2);
+}
+
+/* A copy of b's text in the rule set's arena; b is emptied. */
+static const char *keep(msc_rules *rules, msc_buf *b, size_t *len)
+{
+	const char *s = b->data ? msc_arena_strndup(&rules->arena, b->data, b->len) : NULL;
+	*len = b->len;
+	b->len = 0;
+	return s;
+}
+
+int msc__rules_json_fragments(msc_rules *rules)
+{
+	msc_buf b = {0};
+	size_t i;
+	int rc = MSC_ENOMEM;
+
+	if (w_ruleset(&b, rules) || !(rules->ruleset_json = keep(rules, &b, &rules->ruleset_json_len)))
+		goto out;
+	for (i = 0; i < rules->rule_count; i++) {
+		msc_rule *r = &rules->rules[i];
+		const msc_rule_info *in = &r->info;
+		if (in->kind == MSC_INSTRUCTION) {
+			if (msc_buf_append(&b, "{", 1) || w_key(&b, "id", 1) || w_str(&b, in->id) ||
+			    w_key(&b, "text", 0) || w_str(&b, in->message) || msc_buf_append(&b, "}", 1) ||
+			    !(r->json_head = keep(rules, &b, &r->json_head_len)))
+				goto out;
+			r->json_tail = "";
+			r->json_tail_len = 0;
+			continue;
+		}
+		if (msc_buf_append(&b, "{", 1) || w_key(&b, "rule", 1) || w_str(&b, in->id) ||
+		    w_key(&b, "severity", 0) || w_str(&b, msc_verdict_name(in->severity)) ||
+		    w_key(&b, "message", 0) || w_str(&b, in->message) ||
+		    !(r->json_head = keep(rules, &b, &r->json_head_len)) ||
+		    w_key(&b, "sources", 0) || w_strings(&b, in->sources, in->source_count) ||
+		    msc_buf_append(&b, "}", 1) || !(r->json_tail = keep(rules, &b, &r->json_tail_len)))
+			goto out;
+	}
+	rc = MSC_OK;
+out:
+	msc_buf_free(&b);
+	return rc;
 }
 
 MSC_EXTERN(int) msc_result_to_json(char **out, size_t *length, const msc_result *res)

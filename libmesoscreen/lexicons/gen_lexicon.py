@@ -185,6 +185,9 @@ def main():
         w.append(f'\t{{{c_str(system)}, {c_str(prefix)}, {c_str(fact)}}},')
     w.append('\t{NULL, NULL, NULL}\n};')
     w.append(f'const size_t msc__lex_code_count = {len(codes)};')
+    # the rows in (system, prefix) byte order, for binary search by prefix
+    order = sorted(range(len(codes)), key=lambda i: (codes[i][0].encode(), codes[i][1].encode(), i))
+    w.append('const unsigned short msc__lex_code_order[] = {' + ', '.join(map(str, order)) + ', 0};')
     w.append('const char *const msc__lex_modifiers[] = {' + ', '.join(c_str(m) for m in mods) + ', NULL};')
     w.append(f'const size_t msc__lex_modifier_count = {len(mods)};')
     with open(out, 'w', encoding='utf-8') as f:

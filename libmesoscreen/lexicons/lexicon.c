@@ -250,6 +250,41 @@ int msc_lex_ingredients_meet(int a, int b)
 	return 0;
 }
 
+/* Compares row `row`'s (system, prefix) with (system, code[0..len)). */
+static int cmp_code_row(size_t row, const char *system, const char *code, size_t len)
+{
+	const msc_lex_code *c = &msc__lex_codes[row];
+	int d = strcmp(c->system, system);
+	size_t pl;
+	if (d)
+		return d;
+	pl = strlen(c->prefix);
+	d = memcmp(c->prefix, code, pl < len ? pl : len);
+	return d ? d : (pl > len) - (pl < len);
+}
+
+void msc_lex_code_rows(int icd, const char *code, size_t len,
+		       void (*found)(size_t row, void *ctx), void *ctx)
+{
+	const char *system = icd ? "icd10" : "atc";
+	size_t plen;
+
+	/* every prefix of the code, by binary search on the sorted rows */
+	for (plen = 1; plen <= len; plen++) {
+		size_t lo = 0, hi = msc__lex_code_count;
+		while (lo < hi) { /* the first row not below (system, prefix) */
+			size_t mid = lo + (hi - lo) / 2;
+			if (cmp_code_row(msc__lex_code_order[mid], system, code, plen) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < msc__lex_code_count &&
+		       cmp_code_row(msc__lex_code_order[lo], system, code, plen) == 0; lo++)
+			found(msc__lex_code_order[lo], ctx);
+	}
+}
+
 int msc_lex_icd10(const char *s, size_t n, char *out)
 {
 	size_t i, o = 0;

@@ -1512,14 +1512,13 @@ MSC_EXTERN(int) msc_compiler_get_rules(msc_compiler *c, msc_rules **out)
 				 c->error_count == 1 ? "" : "s", c->errors[0]);
 	if (!c->rules->name || !c->rules->version)
 		return msc__fail(MSC_ERULES, "the rule set has no name or version");
-	/* look-ups resolved once here, not at every record */
-	if (msc__rules_finish(c->rules))
-		return msc__fail(MSC_ENOMEM, "out of memory");
-	if (c->rules->file_count) {
-		/* "builtin+clinic-a+clinic-b": the files by their ruleset name (or file name) */
+	{
+		/* "builtin+clinic-a+clinic-b": the files by their ruleset name (or
+		 * file name); the old name is kept until nothing can fail */
 		msc_buf b = {0};
+		char *old = c->rules->name;
 		size_t i;
-		if (msc_buf_puts(&b, c->rules->name))
+		if (msc_buf_puts(&b, old))
 			return MSC_ENOMEM;
 		for (i = 0; i < c->rules->file_count; i++) {
 			const msc_rules_file *f = &c->rules->files[i];
@@ -1530,8 +1529,14 @@ MSC_EXTERN(int) msc_compiler_get_rules(msc_compiler *c, msc_rules **out)
 				return MSC_ENOMEM;
 			}
 		}
-		msc__free(c->rules->name);
 		c->rules->name = b.data;
+		/* look-ups and constant JSON resolved once here, not at every record */
+		if (msc__rules_finish(c->rules)) {
+			c->rules->name = old;
+			msc_buf_free(&b);
+			return msc__fail(MSC_ENOMEM, "out of memory");
+		}
+		msc__free(old);
 	}
 	*out = c->rules;
 	c->rules = NULL;

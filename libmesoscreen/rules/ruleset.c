@@ -144,7 +144,7 @@ int msc__rules_finish(msc_rules *rules)
 		if (!rules->fact_slots[h])
 			rules->fact_slots[h] = (unsigned)i + 1;
 	}
-	return MSC_OK;
+	return msc__rules_json_fragments(rules);
 }
 
 int msc__rules_section_index(const msc_rules *rules, const char *name, size_t len)

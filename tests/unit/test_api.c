@@ -77,8 +77,9 @@ START_TEST(malformed_json_names_line_and_column)
 	assert_error(from_json("{\"patient\": {}} trailing"), MSC_EPARSE, "line 1");
 	/* invalid UTF-8 inside a string */
 	assert_error(from_json("{\"patient\": {\"medications\": [\"\xff\xfe\"]}}"), MSC_EPARSE, "line 1");
-	/* \u0000 inside a string is refused by the parser */
-	assert_error(from_json("{\"patient\": {\"medications\": [\"a\\u0000b\"]}}"), MSC_EPARSE, "line 1");
+	/* \u0000 inside a string is refused, naming the entry */
+	assert_error(from_json("{\"patient\": {\"medications\": [\"a\\u0000b\"]}}"), MSC_EFIELD,
+		     "patient.medications[0]: holds a NUL character");
 	assert_record_empty();
 }
 END_TEST
