@@ -120,7 +120,7 @@ char *msc__strndup(const char *s, size_t n)
 	return p;
 }
 
-int msc__grow(void **array, size_t *cap, size_t need, size_t size)
+int msc__grow_slow(void **array, size_t *cap, size_t need, size_t size)
 {
 	size_t ncap;
 	void *p;

@@ -16,11 +16,6 @@ int msc__buf_append_slow(msc_buf *b, const char *s, size_t n)
 	return MSC_OK;
 }
 
-int msc_buf_puts(msc_buf *b, const char *s)
-{
-	return msc_buf_append(b, s, strlen(s));
-}
-
 int msc_buf_printf(msc_buf *b, const char *fmt, ...)
 {
 	va_list ap;

@@ -39,8 +39,13 @@ char *msc__strndup(const char *s, size_t n);
  * (jansson's own allocations count once msc_set_allocator() is used). */
 void msc__alloc_failed_reset(void);
 int msc__alloc_failed(void);
-/* Grows *array (of elements of `size` bytes) to hold at least `need`. */
-int msc__grow(void **array, size_t *cap, size_t need, size_t size);
+/* Grows *array (of elements of `size` bytes) to hold at least `need`;
+ * inline when it already does. */
+int msc__grow_slow(void **array, size_t *cap, size_t need, size_t size);
+static inline int msc__grow(void **array, size_t *cap, size_t need, size_t size)
+{
+	return need <= *cap ? 0 : msc__grow_slow(array, cap, need, size);
+}
 
 /* ---------------------------------------------------------------- errors */
 
@@ -69,7 +74,10 @@ static inline int msc_buf_append(msc_buf *b, const char *s, size_t n)
 	}
 	return msc__buf_append_slow(b, s, n);
 }
-int msc_buf_puts(msc_buf *b, const char *s);
+static inline int msc_buf_puts(msc_buf *b, const char *s)
+{
+	return msc_buf_append(b, s, strlen(s));
+}
 int msc_buf_printf(msc_buf *b, const char *fmt, ...) MSC_PRINTF(2, 3);
 void msc_buf_free(msc_buf *b);
 
@@ -195,6 +203,10 @@ typedef struct msc_fact {
 	double min, max;
 	int min_exclusive;
 	int accepts_never;
+	/* "patient.pregnant = yes": what a result says of each value, made
+	 * once (msc__rules_finish). Yes/no: [0] no, [1] yes, [2] unknown;
+	 * enum: one per value, then unknown. NULL for other types. */
+	const char **said;
 } msc_fact;
 
 typedef enum msc_node_kind {
@@ -255,6 +267,8 @@ struct msc_rules {
 	size_t override_count;    /* rules changed by a clinic file */
 	int *code_facts;          /* per row of msc__lex_codes: the yes/no fact it sets, or -1 */
 	unsigned *fact_slots;     /* hash of fact paths and bare names (msc__rules_finish) */
+	int *list_facts;          /* the list facts, in table order */
+	size_t list_fact_count;
 	const char *ruleset_json; /* {"name","version","files"} of a result */
 	size_t ruleset_json_len;
 	size_t fact_slot_mask;
@@ -301,6 +315,7 @@ typedef struct msc_value {
 	msc_buf text;             /* storage of the items' strings */
 	const char *coded_by;     /* a code in the record that says yes */
 	int coded_from;           /* the list fact that holds it */
+	char number_text[32];     /* the number as a result says it ("%g") */
 	size_t coded_row;         /* the row of msc__lex_codes that matched */
 } msc_value;
 
@@ -323,9 +338,37 @@ int msc__record_set_list(msc_record *rec, int fact, const char *const *items, co
 int msc__record_unset(msc_record *rec, int fact);
 
 /* The effective state of a fact (defaults applied). */
-int msc__record_state(const msc_record *rec, int fact, const msc_value **value);
+static inline int msc__record_state(const msc_record *r, int fi, const msc_value **value)
+{
+	const msc_value *v = &r->values[fi];
+	const msc_fact *f = &r->rules->facts[fi];
+	*value = v;
+	/* `default none` means absent or unknown is "not given", plan or no
+	 * plan (PR.DEPTH only fires on a given depth); a value default (a plan
+	 * switch) applies to an absent field of a present section only */
+	if (f->has_default && f->default_state == MSC_VS_NONE &&
+	    (!v->set || v->state == MSC_VS_UNKNOWN))
+		return MSC_VS_NONE;
+	if (v->set)
+		return v->state;
+	if (f->has_default && r->present[f->section])
+		return f->default_state;
+	return MSC_VS_UNKNOWN;
+}
+
 /* Effective yes/no answer (codes win, then the answer, then the default). */
-int msc__record_answer(const msc_record *rec, int fact);
+static inline int msc__record_answer(const msc_record *r, int fi)
+{
+	const msc_value *v = &r->values[fi];
+	const msc_fact *f = &r->rules->facts[fi];
+	if (v->coded_by)
+		return MSC_YES;
+	if (v->set)
+		return v->state == MSC_VS_VALUE ? v->answer : MSC_UNKNOWN;
+	if (f->has_default && r->present[f->section])
+		return f->default_answer;
+	return MSC_UNKNOWN;
+}
 
 /* JSON in, nested or flat (batch.h's MSC_BATCH_FLAT). */
 int msc__record_from_json(msc_record *rec, const char *json, size_t len, int flat);

@@ -135,12 +135,13 @@ static void recompute_codes(msc_record *r)
 {
 	const msc_rules *rules = r->rules;
 	code_ctx c;
-	size_t f, i;
+	size_t f, i, k;
 
 	for (f = 0; f < rules->fact_count; f++)
 		r->values[f].coded_by = NULL;
 	c.r = r;
-	for (f = 0; f < rules->fact_count; f++) {
+	for (k = 0; k < rules->list_fact_count; k++) {
+		size_t f = (size_t)rules->list_facts[k];
 		const msc_value *v = &r->values[f];
 		msc_fact_type t = rules->facts[f].type;
 		if (!v->set || v->state != MSC_VS_VALUE || (t != MSC_FT_CODES && t != MSC_FT_MEDICATIONS))
@@ -211,6 +212,7 @@ int msc__record_set_number(msc_record *r, int fi, double value)
 	if (value > f->max)
 		return msc__fail(MSC_EFIELD, "%s: %g is above the maximum of %g", f->info.path, value, f->max);
 	r->values[fi].number = value;
+	snprintf(r->values[fi].number_text, sizeof(r->values[fi].number_text), "%g", value);
 	mark_set(r, fi, MSC_VS_VALUE);
 	return MSC_OK;
 }
@@ -424,35 +426,4 @@ MSC_EXTERN(int) msc_record_unset(msc_record *r, const char *field)
 {
 	int fi = -1, rc = find_fact(r, field, &fi);
 	return rc ? rc : msc__record_unset(r, fi);
-}
-
-int msc__record_state(const msc_record *r, int fi, const msc_value **value)
-{
-	const msc_value *v = &r->values[fi];
-	const msc_fact *f = &r->rules->facts[fi];
-	*value = v;
-	/* `default none` means absent or unknown is "not given", plan or no
-	 * plan (PR.DEPTH only fires on a given depth); a value default (a plan
-	 * switch) applies to an absent field of a present section only */
-	if (f->has_default && f->default_state == MSC_VS_NONE &&
-	    (!v->set || v->state == MSC_VS_UNKNOWN))
-		return MSC_VS_NONE;
-	if (v->set)
-		return v->state;
-	if (f->has_default && r->present[f->section])
-		return f->default_state;
-	return MSC_VS_UNKNOWN;
-}
-
-int msc__record_answer(const msc_record *r, int fi)
-{
-	const msc_value *v = &r->values[fi];
-	const msc_fact *f = &r->rules->facts[fi];
-	if (v->coded_by)
-		return MSC_YES;
-	if (v->set)
-		return v->state == MSC_VS_VALUE ? v->answer : MSC_UNKNOWN;
-	if (f->has_default && r->present[f->section])
-		return f->default_answer;
-	return MSC_UNKNOWN;
 }

@@ -11,6 +11,7 @@
  * The verdict is the worst finding, or incomplete while a question is open.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -228,8 +229,27 @@ static int push_str_end(msc_result *r)
 	return MSC_OK;
 }
 
-#define PUSHF(r, ...) \
-	(push_str_begin(r) || msc_buf_printf(&(r)->text, __VA_ARGS__) || push_str_end(r))
+/* One string of the result from its parts, a NULL-terminated list:
+ * concatenation only, no format to parse (this is the hot path). */
+static int push_parts(msc_result *r, ...)
+{
+	va_list ap;
+	const char *s;
+	int rc = push_str_begin(r);
+	va_start(ap, r);
+	while (!rc && (s = va_arg(ap, const char *)) != NULL)
+		rc = msc_buf_puts(&r->text, s);
+	va_end(ap);
+	return rc || push_str_end(r);
+}
+
+#define PUSH(r, ...) push_parts(r, __VA_ARGS__, (const char *)NULL)
+
+static int push_one(msc_result *r, const char *s)
+{
+	return push_str_begin(r) || msc_buf_append(&r->text, s, strlen(s) + 1) ? MSC_ENOMEM
+									       : (r->str_count++, MSC_OK);
+}
 
 static const char *fact_path(const msc_record *rec, int fi)
 {
@@ -249,31 +269,41 @@ static int describe_fact(msc_result *r, const msc_record *rec, int fi)
 		v = &rec->values[fi];
 		if (v->coded_by) {
 			int answered_no = v->set && v->state == MSC_VS_VALUE && v->answer == MSC_NO;
-			return PUSHF(r, "%s: \"%s\" sets %s = yes%s", fact_path(rec, v->coded_from), v->coded_by,
-				     f->info.path, answered_no ? " (answered no; the code wins)" : "");
+			return PUSH(r, fact_path(rec, v->coded_from), ": \"", v->coded_by, "\" sets ", f->info.path,
+				    " = yes", answered_no ? " (answered no; the code wins)" : "");
 		}
-		return PUSHF(r, "%s = %s", f->info.path, a == MSC_YES ? "yes" : a == MSC_NO ? "no" : "unknown");
+		return push_one(r, f->said[a == MSC_UNKNOWN ? 2 : a]);
 	}
 	case MSC_FT_NUMBER: {
 		int st = number_state(rec, fi, &d);
-		if (st == MSC_VS_VALUE)
-			return PUSHF(r, "%s = %g", f->info.path, d);
-		return PUSHF(r, "%s = %s", f->info.path, st == MSC_VS_NEVER ? "never" :
-			     st == MSC_VS_NONE ? "not given" : "unknown");
+		char num[32];
+		if (st == MSC_VS_VALUE) {
+			v = &rec->values[fi];
+			if (!v->set) /* the default */
+				snprintf(num, sizeof(num), "%g", d);
+			return PUSH(r, f->info.path, " = ", v->set ? v->number_text : num);
+		}
+		return PUSH(r, f->info.path, " = ", st == MSC_VS_NEVER ? "never" :
+			    st == MSC_VS_NONE ? "not given" : "unknown");
 	}
 	case MSC_FT_ENUM: {
 		int e = enum_index(rec, fi);
-		return PUSHF(r, "%s = %s", f->info.path, e < 0 ? "unknown" : f->info.values[e]);
+		return push_one(r, f->said[e < 0 ? f->info.value_count : (size_t)e]);
 	}
-	default:
+	default: {
+		char num[32];
 		v = list_value(rec, fi);
 		if (!v)
-			return PUSHF(r, "%s unknown", f->info.path);
-		return PUSHF(r, "%s: %zu entr%s", f->info.path, v->item_count, v->item_count == 1 ? "y" : "ies");
+			return PUSH(r, f->info.path, " unknown");
+		snprintf(num, sizeof(num), "%zu", v->item_count);
+		return PUSH(r, f->info.path, ": ", num, v->item_count == 1 ? " entry" : " entries");
+	}
 	}
 }
 
-static int describe_item(msc_result *r, const msc_record *rec, int fi, const msc_item *it, const char *what)
+/* "patient.medications: "Xarelto 20mg" is rivaroxaban (ATC B01AF01), class anticoagulant" */
+static int describe_item(msc_result *r, const msc_record *rec, int fi, const msc_item *it, const char *what,
+			 const char *what2)
 {
 	const char *name = entry_name(&it->hit);
 	const char *atc = it->hit.table == MSC_LEX_MEDICATION && it->hit.entry >= 0 ?
@@ -281,12 +311,12 @@ static int describe_item(msc_result *r, const msc_record *rec, int fi, const msc
 	if (!atc && it->hit.code[0])
 		atc = it->hit.code;
 	if (name && atc)
-		return PUSHF(r, "%s: \"%s\" is %s (ATC %s)%s", fact_path(rec, fi), it->text, name, atc, what);
+		return PUSH(r, fact_path(rec, fi), ": \"", it->text, "\" is ", name, " (ATC ", atc, ")", what, what2);
 	if (name)
-		return PUSHF(r, "%s: \"%s\" is %s%s", fact_path(rec, fi), it->text, name, what);
+		return PUSH(r, fact_path(rec, fi), ": \"", it->text, "\" is ", name, what, what2);
 	if (atc)
-		return PUSHF(r, "%s: \"%s\" is ATC %s%s", fact_path(rec, fi), it->text, atc, what);
-	return PUSHF(r, "%s: \"%s\"%s", fact_path(rec, fi), it->text, what);
+		return PUSH(r, fact_path(rec, fi), ": \"", it->text, "\" is ATC ", atc, what, what2);
+	return PUSH(r, fact_path(rec, fi), ": \"", it->text, "\"", what, what2);
 }
 
 static int because(msc_result *r, const msc_node *n, const msc_record *rec);
@@ -308,7 +338,7 @@ static int because_facts(msc_result *r, const msc_node *n, const msc_record *rec
 static int because(msc_result *r, const msc_node *n, const msc_record *rec)
 {
 	size_t i, j;
-	char what[128];
+	const char *what = "", *what2 = "";
 
 	switch (n->kind) {
 	case MSC_N_ALWAYS:
@@ -330,18 +360,18 @@ static int because(msc_result *r, const msc_node *n, const msc_record *rec)
 	case MSC_N_HAS_UNRECOGNIZED:
 	case MSC_N_HAS_NAME: {
 		const msc_value *v = list_value(rec, n->fact);
-		if (n->kind == MSC_N_HAS_CLASS)
-			snprintf(what, sizeof(what), ", class %s", n->text);
-		else if (n->kind == MSC_N_HAS_UNRECOGNIZED)
-			snprintf(what, sizeof(what), " is not in the lexicon");
-		else
-			what[0] = '\0';
+		if (n->kind == MSC_N_HAS_CLASS) {
+			what = ", class ";
+			what2 = n->text;
+		} else if (n->kind == MSC_N_HAS_UNRECOGNIZED) {
+			what = " is not in the lexicon";
+		}
 		for (i = 0; v && i < v->item_count; i++) {
 			const msc_item *it = &v->items[i];
 			if (((n->kind == MSC_N_HAS_CLASS && (it->hit.classes & n->cls)) ||
 			     (n->kind == MSC_N_HAS_UNRECOGNIZED && it->hit.table == MSC_LEX_NONE) ||
 			     (n->kind == MSC_N_HAS_NAME && name_match(it, n) == MSC_YES)) &&
-			    describe_item(r, rec, n->fact, it, what))
+			    describe_item(r, rec, n->fact, it, what, what2))
 				return MSC_ENOMEM;
 		}
 		return MSC_OK;
@@ -351,8 +381,8 @@ static int because(msc_result *r, const msc_node *n, const msc_record *rec)
 		for (i = 0; a && b && i < a->item_count; i++)
 			for (j = 0; j < b->item_count; j++)
 				if (pair_match(&a->items[i], &b->items[j]) == MSC_YES &&
-				    PUSHF(r, "%s: \"%s\" matches %s: \"%s\"", fact_path(rec, n->fact),
-					  a->items[i].text, fact_path(rec, n->fact2), b->items[j].text))
+				    PUSH(r, fact_path(rec, n->fact), ": \"", a->items[i].text, "\" matches ",
+					 fact_path(rec, n->fact2), ": \"", b->items[j].text, "\""))
 					return MSC_ENOMEM;
 		return MSC_OK;
 	}
@@ -360,7 +390,7 @@ static int because(msc_result *r, const msc_node *n, const msc_record *rec)
 		const msc_value *a = list_value(rec, n->fact);
 		for (i = 0; a && i < a->item_count; i++)
 			if (name_match(&a->items[i], n) == MSC_YES &&
-			    PUSHF(r, "%s: \"%s\" matches \"%s\"", fact_path(rec, n->fact), a->items[i].text, n->text))
+			    PUSH(r, fact_path(rec, n->fact), ": \"", a->items[i].text, "\" matches \"", n->text, "\""))
 				return MSC_ENOMEM;
 		return MSC_OK;
 	}
@@ -502,15 +532,17 @@ static int add_override(msc_result *r, const msc_rule *rule)
 static int add_unrecognized(msc_result *r, const msc_record *rec)
 {
 	static const msc_fact_type kinds[3] = { MSC_FT_MEDICATIONS, MSC_FT_ALLERGIES, MSC_FT_INGREDIENTS };
-	size_t k, f, i;
+	const msc_rules *rules = rec->rules;
+	size_t k, l, i;
 	for (k = 0; k < 3; k++) {
 		r->unrec_start[k] = r->str_count;
-		for (f = 0; f < rec->rules->fact_count; f++) {
+		for (l = 0; l < rules->list_fact_count; l++) {
+			int f = rules->list_facts[l];
 			const msc_value *v;
-			if (rec->rules->facts[f].type != kinds[k] || !(v = list_value(rec, (int)f)))
+			if (rules->facts[f].type != kinds[k] || !(v = list_value(rec, f)))
 				continue;
 			for (i = 0; i < v->item_count; i++)
-				if (v->items[i].hit.table == MSC_LEX_NONE && PUSHF(r, "%s", v->items[i].text))
+				if (v->items[i].hit.table == MSC_LEX_NONE && PUSH(r, v->items[i].text))
 					return MSC_ENOMEM;
 		}
 		r->unrec_count[k] = r->str_count - r->unrec_start[k];

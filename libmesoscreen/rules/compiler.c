@@ -39,13 +39,38 @@ typedef struct source_def {
 	char *title;
 } source_def;
 
+/*
+ * Every rule set is allocated here, as this struct: the public rule set
+ * first (what ruleset.c and msc_rules_free() see: a pointer to it is a
+ * pointer to this struct, C11 6.7.2.1p15), then what only the compiler
+ * reads back: the sources declared by the texts compiled in, so that
+ * msc_compiler_new_from() can let later texts cite them. The table lives
+ * in the rule set's arena and is freed with it.
+ */
+typedef struct compiled_rules {
+	msc_rules rules;
+	const source_def *sources;
+	size_t source_count;
+} compiled_rules;
+
+/* What a rule file adds to the rule set's name after a '+': its ruleset
+ * name, else its file name without the directories. */
+static const char *file_label(const msc_rules_file *f)
+{
+	const char *slash = f->ruleset ? NULL : strrchr(f->name, '/');
+	return f->ruleset ? f->ruleset : slash ? slash + 1 : f->name;
+}
+
 struct msc_compiler {
 	msc_rules *rules;        /* being built; NULL once handed over */
 	size_t text_count;       /* texts compiled in, the built-in table first */
 	source_def sources[MSC_MAX_SOURCES];
 	size_t source_count;
-	char **errors;
+	size_t base_sources;     /* the first ones, from msc_compiler_new_from()'s base:
+				    in the rule set's arena, not freed one by one */
+	char **errors;           /* strings in error_arena */
 	size_t error_count, error_cap;
+	msc_arena error_arena;
 	int failed;              /* an allocation failed: refuse to finish */
 };
 
@@ -81,27 +106,33 @@ static void add_error(msc_compiler *c, const char *name, int line, int col, cons
 
 static void add_error(msc_compiler *c, const char *name, int line, int col, const char *fmt, ...)
 {
-	char msg[512];
-	size_t n;
+	char msg[512], pos[48];
+	size_t nn = strlen(name), np, nm;
+	int k;
 	char *e;
 	va_list ap;
 	void *arr = c->errors;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	k = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	nm = k < 0 ? 0 : (size_t)k < sizeof(msg) ? (size_t)k : sizeof(msg) - 1;
+	np = (size_t)snprintf(pos, sizeof(pos), ":%d:%d: ", line, col);
 	if (msc__grow(&arr, &c->error_cap, c->error_count + 1, sizeof(char *))) {
 		c->failed = 1;
 		return;
 	}
 	c->errors = arr;
-	n = strlen(name) + strlen(msg) + 48;
-	e = msc__malloc(n);
+	/* "name:line:col: message", in the compiler's error arena */
+	e = msc_arena_alloc(&c->error_arena, nn + np + nm + 1);
 	if (!e) {
 		c->failed = 1;
 		return;
 	}
-	snprintf(e, n, "%s:%d:%d: %s", name, line, col, msg);
+	memcpy(e, name, nn);
+	memcpy(e + nn, pos, np);
+	memcpy(e + nn + np, msg, nm);
+	e[nn + np + nm] = '\0';
 	c->errors[c->error_count++] = e;
 }
 
@@ -110,10 +141,26 @@ static void add_error(msc_compiler *c, const char *name, int line, int col, cons
 
 /* ---------------------------------------------------------------- tokens */
 
+/* Byte classes as 256-bit sets: a look-up instead of a chain of
+ * comparisons per character (the tokenizer's inner loops). */
+typedef struct byte_set {
+	uint64_t bits[4];
+} byte_set;
+
+static int in_set(const byte_set *set, char ch)
+{
+	unsigned char c = (unsigned char)ch;
+	return (int)((set->bits[c >> 6] >> (c & 63)) & 1);
+}
+
+/* a-z A-Z 0-9 _ . - */
+static const byte_set WORD_CHARS = { { 0x03FF600000000000u, 0x07FFFFFE87FFFFFEu, 0, 0 } };
+/* where a quoted string's scan stops: " \ and the end of the line */
+static const byte_set STRING_STOPS = { { 0x0000000400000400u, 0x0000000010000000u, 0, 0 } };
+
 static int is_word_char(char ch)
 {
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-	       ch == '_' || ch == '.' || ch == '-';
+	return in_set(&WORD_CHARS, ch);
 }
 
 static int is_number(const char *s, size_t n)
@@ -144,18 +191,98 @@ static int push(parser *p, token t)
 	return 0;
 }
 
+/* Skips to the end of the line (not past it). */
+static size_t line_end(const char *text, size_t i, size_t len)
+{
+	const char *nl = memchr(text + i, '\n', len - i);
+	return nl ? (size_t)(nl - text) : len;
+}
+
+/* A quoted string from text[i] (the opening quote): one scan to the
+ * closing quote, then the runs between escapes (\" and \\, the only two;
+ * any other backslash stays) copied into one scratch string. The text is
+ * valid UTF-8 (msc_compiler_add_text() checked it), and so is the string:
+ * quotes and backslashes are never part of a multi-byte sequence. Returns
+ * the index after the closing quote, 0 if the string is unterminated, or
+ * (size_t)-1 if out of memory. */
+static size_t scan_string(parser *p, const char *text, size_t i, size_t len, token *t)
+{
+	size_t j = i + 1, escapes = 0, from, k = 0;
+	char *str;
+
+	for (;;) {
+		while (j < len && !in_set(&STRING_STOPS, text[j]))
+			j++;
+		if (j >= len || text[j] != '\\')
+			break;
+		if (j + 1 < len && (text[j + 1] == '"' || text[j + 1] == '\\')) {
+			escapes++;
+			j++;
+		}
+		j++;
+	}
+	if (j >= len || text[j] != '"')
+		return 0;
+	str = msc_arena_alloc(&p->scratch, j - i - escapes);
+	if (!str) {
+		p->c->failed = 1;
+		return (size_t)-1;
+	}
+	for (from = i + 1; from < j;) {
+		const char *bs = memchr(text + from, '\\', j - from);
+		size_t run = bs ? (size_t)(bs - (text + from)) : j - from;
+		memcpy(str + k, text + from, run);
+		k += run;
+		from += run;
+		if (from < j) { /* a backslash: escaping \" or \\, or itself */
+			if (text[from + 1] == '"' || text[from + 1] == '\\')
+				from++;
+			str[k++] = text[from++];
+		}
+	}
+	str[k] = '\0';
+	t->kind = T_STRING;
+	t->s = str;
+	t->n = k;
+	return j + 1;
+}
+
 static int tokenize(parser *p, const char *text, size_t len)
 {
 	size_t i = 0;
 	int line = 1, col = 1;
 
+	/* about one token in five bytes of a rule text: one allocation for
+	 * most texts (at most 4096 tokens ahead; beyond, as they come) */
+	if (len > 64) {
+		void *arr = NULL;
+		if (msc__grow(&arr, &p->cap, len / 5 < 4096 ? len / 5 : 4096, sizeof(token))) {
+			p->c->failed = 1;
+			return -1;
+		}
+		p->toks = arr;
+	}
 	while (i < len) {
 		char ch = text[i];
 		token t;
 		memset(&t, 0, sizeof(t));
 		t.line = line;
 		t.col = col;
-		if (ch == '\n') {
+		if (is_word_char(ch)) {
+			size_t j = i + 1;
+			while (j < len && is_word_char(text[j]))
+				j++;
+			t.s = &text[i];
+			t.n = j - i;
+			t.kind = is_number(t.s, t.n) ? T_NUMBER : T_WORD;
+			if (push(p, t))
+				return -1;
+			col += (int)(j - i);
+			i = j;
+			continue;
+		}
+		switch (ch) {
+		case '\n':
 			t.kind = T_NEWLINE;
 			if (push(p, t))
 				return -1;
@@ -163,59 +290,33 @@ static int tokenize(parser *p, const char *text, size_t len)
 			line++;
 			col = 1;
 			continue;
-		}
-		if (ch == ' ' || ch == '\t' || ch == '\r') {
+		case ' ':
+		case '\t':
+		case '\r':
 			i++;
 			col++;
 			continue;
-		}
-		if (ch == '#') {
-			while (i < len && text[i] != '\n')
-				i++;
+		case '#':
+			i = line_end(text, i, len);
 			continue;
-		}
-		if (ch == '"') {
-			msc_buf b = {0};
-			size_t j = i + 1;
-			int ok = 0;
-			while (j < len && text[j] != '\n') {
-				if (text[j] == '"') {
-					ok = 1;
-					break;
-				}
-				if (text[j] == '\\' && j + 1 < len && (text[j + 1] == '"' || text[j + 1] == '\\'))
-					j++;
-				if (msc_buf_append(&b, &text[j], 1)) {
-					msc_buf_free(&b);
-					p->c->failed = 1;
-					return -1;
-				}
-				j++;
-			}
-			if (!ok) {
+		case '"': {
+			size_t after = scan_string(p, text, i, len, &t);
+			if (after == (size_t)-1)
+				return -1;
+			if (!after) {
 				ERR_AT(p, &t, "unterminated string");
-				msc_buf_free(&b);
-				while (i < len && text[i] != '\n')
-					i++;
+				i = line_end(text, i, len);
 				continue;
 			}
-			t.kind = T_STRING;
-			t.s = msc_arena_strndup(&p->scratch, b.data ? b.data : "", b.len);
-			t.n = b.len;
-			msc_buf_free(&b);
-			if (!t.s) {
-				p->c->failed = 1;
-				return -1;
-			}
-			if (!msc_utf8_valid(t.s, t.n))
-				ERR_AT(p, &t, "string is not valid UTF-8");
 			if (push(p, t))
 				return -1;
-			col += (int)(j + 1 - i);
-			i = j + 1;
+			col += (int)(after - i);
+			i = after;
 			continue;
 		}
-		if (ch == '(' || ch == ')' || ch == ',') {
+		case '(':
+		case ')':
+		case ',':
 			t.kind = ch == '(' ? T_LPAREN : ch == ')' ? T_RPAREN : T_COMMA;
 			t.s = &text[i];
 			t.n = 1;
@@ -224,8 +325,10 @@ static int tokenize(parser *p, const char *text, size_t len)
 			i++;
 			col++;
 			continue;
-		}
-		if (ch == '<' || ch == '>' || ch == '=' || ch == '!') {
+		case '<':
+		case '>':
+		case '=':
+		case '!': {
 			size_t n = (i + 1 < len && text[i + 1] == '=') ? 2 : 1;
 			t.kind = T_OP;
 			t.s = &text[i];
@@ -250,22 +353,11 @@ static int tokenize(parser *p, const char *text, size_t len)
 			col += (int)n;
 			continue;
 		}
-		if (is_word_char(ch)) {
-			size_t j = i;
-			while (j < len && is_word_char(text[j]))
-				j++;
-			t.s = &text[i];
-			t.n = j - i;
-			t.kind = is_number(t.s, t.n) ? T_NUMBER : T_WORD;
-			if (push(p, t))
-				return -1;
-			col += (int)(j - i);
-			i = j;
-			continue;
+		default:
+			ERR_AT(p, &t, "unexpected character '%c'", ch >= 32 && ch < 127 ? ch : '?');
+			i++;
+			col++;
 		}
-		ERR_AT(p, &t, "unexpected character '%c'", ch >= 32 && ch < 127 ? ch : '?');
-		i++;
-		col++;
 	}
 	{
 		token t;
@@ -1355,7 +1447,7 @@ MSC_EXTERN(int) msc_compiler_new(msc_compiler **out)
 	c = msc__calloc(1, sizeof(*c));
 	if (!c)
 		return msc__fail(MSC_ENOMEM, "out of memory");
-	c->rules = msc__calloc(1, sizeof(msc_rules));
+	c->rules = msc__calloc(1, sizeof(compiled_rules));
 	if (!c->rules) {
 		msc__free(c);
 		return msc__fail(MSC_ENOMEM, "out of memory");
@@ -1372,10 +1464,279 @@ MSC_EXTERN(int) msc_compiler_new(msc_compiler **out)
 	return MSC_OK;
 }
 
+/* ---------------------------------------------------------------- a compiler from a rule set */
+
+/* Copies a finished rule set into a compiler's rule set being built. */
+typedef struct name_copy {
+	const char *from, *to;
+} name_copy;
+
+typedef struct copier {
+	msc_arena *arena;
+	char *block;             /* carved into strings and nodes: one arena */
+	size_t left;             /* allocation per many, not per string */
+	name_copy *names;        /* texts' names (origin, changed_by), copied once */
+	size_t name_count, name_cap;
+	int failed;
+} copier;
+
+#define COPY_BLOCK 8192
+
+/* `size` bytes aligned for any object, from the current block or a new one. */
+static void *copy_alloc(copier *cp, size_t size)
+{
+	size_t align = _Alignof(max_align_t), pad = (size_t)((uintptr_t)cp->block % align);
+	void *p;
+	pad = pad ? align - pad : 0;
+	if (!cp->block || size + pad > cp->left) {
+		size_t n = size > COPY_BLOCK ? size : COPY_BLOCK;
+		cp->block = msc_arena_alloc(cp->arena, n); /* aligned */
+		if (!cp->block) {
+			cp->failed = 1;
+			cp->left = 0;
+			return NULL;
+		}
+		cp->left = n;
+		pad = 0;
+	}
+	p = cp->block + pad;
+	cp->block += pad + size;
+	cp->left -= pad + size;
+	return p;
+}
+
+static char *copy_str(copier *cp, const char *s)
+{
+	size_t n;
+	char *d;
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	if (n > cp->left) {
+		d = copy_alloc(cp, n);
+		if (!d)
+			return NULL;
+	} else { /* strings need no alignment */
+		d = cp->block;
+		cp->block += n;
+		cp->left -= n;
+	}
+	memcpy(d, s, n);
+	return d;
+}
+
+/* A text's name: the rules of a text share one string, and so do their copies. */
+static const char *copy_name(copier *cp, const char *s)
+{
+	size_t i;
+	void *arr = cp->names;
+	if (!s)
+		return NULL;
+	for (i = 0; i < cp->name_count; i++)
+		if (cp->names[i].from == s)
+			return cp->names[i].to;
+	if (msc__grow(&arr, &cp->name_cap, cp->name_count + 1, sizeof(name_copy))) {
+		cp->failed = 1;
+		return NULL;
+	}
+	cp->names = arr;
+	cp->names[cp->name_count].from = s;
+	cp->names[cp->name_count].to = copy_str(cp, s);
+	return cp->names[cp->name_count++].to;
+}
+
+static const char **copy_strs(copier *cp, const char *const *v, size_t n)
+{
+	const char **d;
+	size_t i;
+	if (!n)
+		return NULL;
+	d = copy_alloc(cp, n * sizeof(char *));
+	if (!d)
+		return NULL;
+	for (i = 0; i < n; i++)
+		d[i] = copy_str(cp, v[i]);
+	return d;
+}
+
+/* A condition: at most MSC_MAX_NODES nodes, as deep as screening recurses. */
+static msc_node *copy_node(copier *cp, const msc_node *n)
+{
+	msc_node *d;
+	if (!n || cp->failed)
+		return NULL;
+	d = copy_alloc(cp, sizeof(*d));
+	if (!d)
+		return NULL;
+	*d = *n;
+	d->text = copy_str(cp, n->text);
+	d->a = copy_node(cp, n->a);
+	d->b = copy_node(cp, n->b);
+	return d;
+}
+
+/* Copies every part of `base` (every field of struct msc_rules, internal.h)
+ * that compiling reads or the finished set keeps into c->rules, empty and
+ * allocated as compiled_rules; the look-ups and JSON fragments are left
+ * to msc__rules_finish() in msc_compiler_get_rules(). */
+static int copy_rules(msc_compiler *c, const msc_rules *base, size_t name_len)
+{
+	const compiled_rules *bc = (const compiled_rules *)(const void *)base;
+	msc_rules *r = c->rules;
+	copier cp;
+	size_t i;
+	void *arr;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.arena = &r->arena;
+
+	r->name = msc__strndup(base->name, name_len);
+	r->version = msc__strndup(base->version, strlen(base->version));
+	if (!r->name || !r->version)
+		goto oom;
+	r->override_count = base->override_count;
+
+	/* provenance: a file's name is the origin of its rules */
+	if (base->file_count) {
+		arr = NULL;
+		if (msc__grow(&arr, &r->file_cap, base->file_count, sizeof(msc_rules_file)))
+			goto oom;
+		r->files = arr;
+		for (i = 0; i < base->file_count; i++) {
+			const msc_rules_file *f = &base->files[i];
+			r->files[i].name = copy_name(&cp, f->name);
+			r->files[i].ruleset = copy_str(&cp, f->ruleset);
+			r->files[i].version = copy_str(&cp, f->version);
+			r->files[i].sha256 = copy_str(&cp, f->sha256);
+		}
+		r->file_count = base->file_count;
+	}
+
+	if (base->section_count) {
+		r->sections = (char **)copy_strs(&cp, (const char *const *)base->sections, base->section_count);
+		r->section_count = base->section_count;
+	}
+
+	if (base->fact_count) {
+		arr = NULL;
+		if (msc__grow(&arr, &r->fact_cap, base->fact_count, sizeof(msc_fact)))
+			goto oom;
+		r->facts = arr;
+		for (i = 0; i < base->fact_count; i++) {
+			const msc_fact *f = &base->facts[i];
+			msc_fact *d = &r->facts[i];
+			*d = *f;
+			d->info.path = copy_str(&cp, f->info.path);
+			d->info.type = type_name(f->type);
+			d->info.question = copy_str(&cp, f->info.question);
+			d->info.values = copy_strs(&cp, f->info.values, f->info.value_count);
+			/* the bare name is the path's tail */
+			d->name = d->info.path ? d->info.path + (f->name - f->info.path) : NULL;
+		}
+		r->fact_count = base->fact_count;
+	}
+
+	if (base->rule_count) {
+		arr = NULL;
+		if (msc__grow(&arr, &r->rule_cap, base->rule_count, sizeof(msc_rule)))
+			goto oom;
+		r->rules = arr;
+		for (i = 0; i < base->rule_count && !cp.failed; i++) {
+			const msc_rule *from = &base->rules[i];
+			msc_rule *d = &r->rules[i];
+			size_t k;
+			*d = *from;
+			d->info.id = copy_str(&cp, from->info.id);
+			d->info.condition = copy_str(&cp, from->info.condition);
+			d->info.message = copy_str(&cp, from->info.message);
+			d->info.sources = copy_strs(&cp, from->info.sources, from->info.source_count);
+			d->info.origin = copy_name(&cp, from->info.origin);
+			d->info.reason = copy_str(&cp, from->info.reason);
+			d->info.changed_by = copy_name(&cp, from->info.changed_by);
+			d->json_head = d->json_tail = NULL;
+			d->json_head_len = d->json_tail_len = 0;
+			d->when = copy_node(&cp, from->when);
+			d->asks = NULL;
+			if (from->ask_count) {
+				d->asks = copy_alloc(&cp, from->ask_count * sizeof(msc_ask));
+				if (!d->asks)
+					break;
+				for (k = 0; k < from->ask_count; k++) {
+					d->asks[k].fact = from->asks[k].fact;
+					d->asks[k].question = copy_str(&cp, from->asks[k].question);
+				}
+			}
+		}
+		r->rule_count = base->rule_count;
+	}
+
+	/* the sources its texts declared, for later texts to cite: in the
+	 * rule set's arena, like everything else of base */
+	for (i = 0; i < bc->source_count; i++) {
+		c->sources[i].id = copy_str(&cp, bc->sources[i].id);
+		c->sources[i].title = copy_str(&cp, bc->sources[i].title);
+	}
+	if (cp.failed)
+		goto oom;
+	c->source_count = c->base_sources = bc->source_count;
+	msc__free(cp.names);
+	/* the built-in table and every file of base count as texts compiled in */
+	c->text_count = 1 + base->file_count;
+	return MSC_OK;
+oom:
+	msc__free(cp.names);
+	return msc__fail(MSC_ENOMEM, "out of memory");
+}
+
+/* The length of a finished rule set's name before msc_compiler_get_rules()
+ * appended "+label" for each file, or (size_t)-1 if it is not such a set
+ * (one still being compiled has no look-ups yet). */
+static size_t unfinished_name_len(const msc_rules *r)
+{
+	size_t i, suffix = 0, len;
+	if (!r->fact_slots || !r->name || !r->version)
+		return (size_t)-1;
+	for (i = 0; i < r->file_count; i++)
+		suffix += 1 + strlen(file_label(&r->files[i]));
+	len = strlen(r->name);
+	return suffix > len || (suffix && r->name[len - suffix] != '+') ? (size_t)-1 : len - suffix;
+}
+
+MSC_EXTERN(int) msc_compiler_new_from(msc_compiler **out, const msc_rules *base)
+{
+	msc_compiler *c;
+	size_t name_len;
+	int rc;
+
+	if (!out)
+		return msc__fail(MSC_EINVAL, "out is NULL");
+	*out = NULL;
+	if (!base)
+		return msc__fail(MSC_EINVAL, "base is NULL");
+	if ((name_len = unfinished_name_len(base)) == (size_t)-1)
+		return msc__fail(MSC_EINVAL, "base is not a finished rule set");
+	c = msc__calloc(1, sizeof(*c));
+	if (!c)
+		return msc__fail(MSC_ENOMEM, "out of memory");
+	c->rules = msc__calloc(1, sizeof(compiled_rules));
+	if (!c->rules) {
+		msc__free(c);
+		return msc__fail(MSC_ENOMEM, "out of memory");
+	}
+	rc = copy_rules(c, base, name_len);
+	if (rc) {
+		msc_compiler_free(c);
+		return rc;
+	}
+	*out = c;
+	return MSC_OK;
+}
+
 MSC_EXTERN(int) msc_compiler_add_text(msc_compiler *c, const char *name, const char *text, size_t len)
 {
 	parser p;
 	size_t facts_before, rules_before, sections_before, sources_before, i;
+	char *hash = NULL;        /* a later text's SHA-256, in its provenance */
 	int rc = MSC_OK;
 
 	if (!c || !name || (!text && len))
@@ -1397,13 +1758,12 @@ MSC_EXTERN(int) msc_compiler_add_text(msc_compiler *c, const char *name, const c
 		/* provenance: the file's name and the hash of its content */
 		msc_rules *r = c->rules;
 		void *arr = r->files;
-		char *hash = msc_arena_alloc(&r->arena, 65);
+		hash = msc_arena_alloc(&r->arena, 65);
 		if (!hash || msc__grow(&arr, &r->file_cap, r->file_count + 1, sizeof(msc_rules_file))) {
 			c->failed = 1;
 			return msc__fail(MSC_ENOMEM, "out of memory");
 		}
 		r->files = arr;
-		msc_sha256_hex(text ? text : "", len, hash);
 		p.file = &r->files[r->file_count];
 		memset(p.file, 0, sizeof(*p.file));
 		p.file->name = p.name;
@@ -1440,8 +1800,11 @@ MSC_EXTERN(int) msc_compiler_add_text(msc_compiler *c, const char *name, const c
 				c->rules->override_count++;
 			c->rules->rules[p.pending[i].index] = p.pending[i].rule;
 		}
-		if (p.file)
+		if (p.file) {
+			/* hashed once it compiled: a refused text has no provenance */
+			msc_sha256_hex(text ? text : "", len, hash);
 			c->rules->file_count++;
+		}
 		c->text_count++;
 	}
 	msc__free(p.toks);
@@ -1498,6 +1861,34 @@ MSC_EXTERN(const char *) msc_compiler_error(const msc_compiler *c, size_t i)
 	return c && i < c->error_count ? c->errors[i] : NULL;
 }
 
+/* Keeps the compiler's source table in the rule set's arena, for
+ * msc_compiler_new_from(). */
+static int keep_sources(msc_compiler *c)
+{
+	compiled_rules *cr = (compiled_rules *)(void *)c->rules;
+	source_def *s = NULL;
+	size_t i;
+
+	if (c->source_count) {
+		s = msc_arena_alloc(&c->rules->arena, c->source_count * sizeof(*s));
+		if (!s)
+			return MSC_ENOMEM;
+		for (i = 0; i < c->source_count; i++) {
+			if (i < c->base_sources) { /* in this arena already */
+				s[i] = c->sources[i];
+				continue;
+			}
+			s[i].id = msc_arena_strdup(&c->rules->arena, c->sources[i].id);
+			s[i].title = msc_arena_strdup(&c->rules->arena, c->sources[i].title);
+			if (!s[i].id || !s[i].title)
+				return MSC_ENOMEM;
+		}
+	}
+	cr->sources = s;
+	cr->source_count = c->source_count;
+	return MSC_OK;
+}
+
 MSC_EXTERN(int) msc_compiler_get_rules(msc_compiler *c, msc_rules **out)
 {
 	if (!c || !out)
@@ -1521,19 +1912,21 @@ MSC_EXTERN(int) msc_compiler_get_rules(msc_compiler *c, msc_rules **out)
 		if (msc_buf_puts(&b, old))
 			return MSC_ENOMEM;
 		for (i = 0; i < c->rules->file_count; i++) {
-			const msc_rules_file *f = &c->rules->files[i];
-			const char *n = f->ruleset ? f->ruleset : f->name;
-			const char *slash = strrchr(n, '/');
-			if (msc_buf_append(&b, "+", 1) || msc_buf_puts(&b, f->ruleset || !slash ? n : slash + 1)) {
+			if (msc_buf_append(&b, "+", 1) || msc_buf_puts(&b, file_label(&c->rules->files[i]))) {
 				msc_buf_free(&b);
 				return MSC_ENOMEM;
 			}
 		}
 		c->rules->name = b.data;
-		/* look-ups and constant JSON resolved once here, not at every record */
-		if (msc__rules_finish(c->rules)) {
+		/* look-ups and constant JSON resolved once here, not at every
+		 * record; the sources kept for msc_compiler_new_from() */
+		if (msc__rules_finish(c->rules) || keep_sources(c)) {
 			c->rules->name = old;
 			msc_buf_free(&b);
+			/* still compiling: facts are found by a scan again, not by
+			 * a hash that a later text's facts would not be in */
+			msc__free(c->rules->fact_slots);
+			c->rules->fact_slots = NULL;
 			return msc__fail(MSC_ENOMEM, "out of memory");
 		}
 		msc__free(old);
@@ -1549,13 +1942,12 @@ MSC_EXTERN(void) msc_compiler_free(msc_compiler *c)
 	if (!c)
 		return;
 	msc_rules_free(c->rules);
-	for (i = 0; i < c->source_count; i++) {
+	for (i = c->base_sources; i < c->source_count; i++) {
 		msc__free(c->sources[i].id);
 		msc__free(c->sources[i].title);
 	}
-	for (i = 0; i < c->error_count; i++)
-		msc__free(c->errors[i]);
 	msc__free(c->errors);
+	msc_arena_free(&c->error_arena);
 	msc__free(c);
 }
 

@@ -13,6 +13,7 @@ MSC_EXTERN(void) msc_rules_free(msc_rules *rules)
 	msc__free(rules->files);
 	msc__free(rules->code_facts);
 	msc__free(rules->fact_slots);
+	msc__free(rules->list_facts);
 	msc__free(rules->rules);
 	msc_arena_free(&rules->arena);
 	msc__free(rules);
@@ -116,7 +117,41 @@ int msc__rules_finish(msc_rules *rules)
 
 	msc__free(rules->code_facts);
 	msc__free(rules->fact_slots);
+	msc__free(rules->list_facts);
+	rules->code_facts = NULL;
 	rules->fact_slots = NULL;
+	rules->list_facts = NULL;
+	rules->list_fact_count = 0;
+	/* the list facts, for the loops over lists only */
+	rules->list_facts = msc__calloc(rules->fact_count + 1, sizeof(int));
+	if (!rules->list_facts)
+		return MSC_ENOMEM;
+	for (i = 0; i < rules->fact_count; i++)
+		if (MSC_FT_IS_LIST(rules->facts[i].type))
+			rules->list_facts[rules->list_fact_count++] = (int)i;
+	/* what a result says of each yes/no and enum value */
+	for (i = 0; i < rules->fact_count; i++) {
+		msc_fact *f = &rules->facts[i];
+		size_t n = f->type == MSC_FT_YESNO ? 3 : f->type == MSC_FT_ENUM ? f->info.value_count + 1 : 0;
+		f->said = NULL;
+		if (!n)
+			continue;
+		f->said = msc_arena_alloc(&rules->arena, n * sizeof(char *));
+		if (!f->said)
+			return MSC_ENOMEM;
+		for (k = 0; k < n; k++) {
+			static const char *const yesno[3] = { "no", "yes", "unknown" };
+			const char *v = f->type == MSC_FT_YESNO ? yesno[k] : k + 1 < n ? f->info.values[k] : "unknown";
+			size_t pl = strlen(f->info.path), vl = strlen(v);
+			char *t = msc_arena_alloc(&rules->arena, pl + 3 + vl + 1);
+			if (!t)
+				return MSC_ENOMEM;
+			memcpy(t, f->info.path, pl);
+			memcpy(t + pl, " = ", 3);
+			memcpy(t + pl + 3, v, vl + 1);
+			f->said[k] = t;
+		}
+	}
 	/* which yes/no fact each ICD-10/ATC code row sets */
 	rules->code_facts = msc__calloc(msc__lex_code_count ? msc__lex_code_count : 1, sizeof(int));
 	if (!rules->code_facts)
