@@ -269,6 +269,8 @@ struct msc_rules {
 	unsigned *fact_slots;     /* hash of fact paths and bare names (msc__rules_finish) */
 	int *list_facts;          /* the list facts, in table order */
 	size_t list_fact_count;
+	int *name_facts;          /* medications, allergies, ingredients facts: */
+	size_t name_start[4];     /* kind k is name_facts[name_start[k]..name_start[k + 1]) */
 	const char *ruleset_json; /* {"name","version","files"} of a result */
 	size_t ruleset_json_len;
 	size_t fact_slot_mask;

@@ -20,8 +20,8 @@
 struct msc_result {
 	const msc_rules *rules;
 	msc_verdict verdict;
-	signed char *tri;
-	size_t tri_cap;
+	size_t *pending;           /* rules left unknown, to ask their questions */
+	size_t pending_cap;
 	unsigned *stamp;           /* per fact: last rule that asked it (+1) */
 	size_t stamp_cap;
 	msc_finding *findings;
@@ -82,7 +82,7 @@ static const char *entry_name(const msc_lex_hit *h)
 static int pair_match(const msc_item *x, const msc_item *y)
 {
 	const char *nx, *ny;
-	if (x->norm[0] && strcmp(x->norm, y->norm) == 0)
+	if (x->norm[0] && x->norm[0] == y->norm[0] && strcmp(x->norm, y->norm) == 0)
 		return MSC_YES;
 	if (x->hit.table == MSC_LEX_INGREDIENT && y->hit.table == MSC_LEX_INGREDIENT)
 		return msc_lex_ingredients_meet(x->hit.entry, y->hit.entry) ? MSC_YES : MSC_NO;
@@ -90,6 +90,8 @@ static int pair_match(const msc_item *x, const msc_item *y)
 	ny = entry_name(&y->hit);
 	if (!nx || !ny)
 		return MSC_UNKNOWN; /* an unrecognised name cannot be ruled out */
+	if (x->hit.table == y->hit.table) /* one table names each entry once */
+		return x->hit.entry == y->hit.entry ? MSC_YES : MSC_NO;
 	return strcmp(nx, ny) == 0 ? MSC_YES : MSC_NO;
 }
 
@@ -104,77 +106,13 @@ static int name_match(const msc_item *x, const msc_node *n)
 
 /* ---------------------------------------------------------------- evaluation */
 
-int msc__eval(const msc_node *n, const msc_record *rec)
+/* The list conditions, out of line: msc__eval stays small for the common
+ * yes/no, enum and number tests. */
+static __attribute__((noinline)) int eval_list(const msc_node *n, const msc_record *rec)
 {
 	size_t i, j;
 
 	switch (n->kind) {
-	case MSC_N_ALWAYS:
-		return MSC_YES;
-	case MSC_N_AND: {
-		int a = msc__eval(n->a, rec), b;
-		if (a == MSC_NO)
-			return MSC_NO;
-		b = msc__eval(n->b, rec);
-		if (b == MSC_NO)
-			return MSC_NO;
-		return a == MSC_YES && b == MSC_YES ? MSC_YES : MSC_UNKNOWN;
-	}
-	case MSC_N_OR: {
-		int a = msc__eval(n->a, rec), b;
-		if (a == MSC_YES)
-			return MSC_YES;
-		b = msc__eval(n->b, rec);
-		if (b == MSC_YES)
-			return MSC_YES;
-		return a == MSC_NO && b == MSC_NO ? MSC_NO : MSC_UNKNOWN;
-	}
-	case MSC_N_NOT: {
-		int a = msc__eval(n->a, rec);
-		return a == MSC_UNKNOWN ? MSC_UNKNOWN : a == MSC_YES ? MSC_NO : MSC_YES;
-	}
-	case MSC_N_YESNO: {
-		int a = msc__record_answer(rec, n->fact);
-		return a == MSC_UNKNOWN ? MSC_UNKNOWN : a == n->want ? MSC_YES : MSC_NO;
-	}
-	case MSC_N_COMPARE: {
-		double d = 0;
-		int st = number_state(rec, n->fact, &d);
-		if (st == MSC_VS_UNKNOWN)
-			return MSC_UNKNOWN;
-		if (st == MSC_VS_NONE)
-			return MSC_NO;
-		switch (n->op) {
-		case MSC_LT: return d < n->number ? MSC_YES : MSC_NO;
-		case MSC_LE: return d <= n->number ? MSC_YES : MSC_NO;
-		case MSC_GT: return d > n->number ? MSC_YES : MSC_NO;
-		case MSC_GE: return d >= n->number ? MSC_YES : MSC_NO;
-		case MSC_EQ: return d == n->number ? MSC_YES : MSC_NO;
-		default: return d != n->number ? MSC_YES : MSC_NO;
-		}
-	}
-	case MSC_N_ENUM: {
-		int e = enum_index(rec, n->fact), in;
-		if (e < 0)
-			return MSC_UNKNOWN;
-		in = (n->mask >> e) & 1;
-		return (n->negate ? !in : in) ? MSC_YES : MSC_NO;
-	}
-	case MSC_N_HAS_CLASS:
-	case MSC_N_HAS_UNRECOGNIZED:
-	case MSC_N_HAS_NAME: {
-		const msc_value *v = list_value(rec, n->fact);
-		if (!v)
-			return MSC_UNKNOWN;
-		for (i = 0; i < v->item_count; i++) {
-			const msc_item *it = &v->items[i];
-			if ((n->kind == MSC_N_HAS_CLASS && (it->hit.classes & n->cls)) ||
-			    (n->kind == MSC_N_HAS_UNRECOGNIZED && it->hit.table == MSC_LEX_NONE) ||
-			    (n->kind == MSC_N_HAS_NAME && name_match(it, n) == MSC_YES))
-				return MSC_YES;
-		}
-		return MSC_NO;
-	}
 	case MSC_N_MATCH_LIST: {
 		const msc_value *a = list_value(rec, n->fact), *b = list_value(rec, n->fact2);
 		int undecided = 0;
@@ -204,8 +142,83 @@ int msc__eval(const msc_node *n, const msc_record *rec)
 		}
 		return undecided ? MSC_UNKNOWN : MSC_NO;
 	}
+	default: { /* HAS_CLASS, HAS_UNRECOGNIZED, HAS_NAME */
+		const msc_value *v = list_value(rec, n->fact);
+		if (!v)
+			return MSC_UNKNOWN;
+		for (i = 0; i < v->item_count; i++) {
+			const msc_item *it = &v->items[i];
+			if ((n->kind == MSC_N_HAS_CLASS && (it->hit.classes & n->cls)) ||
+			    (n->kind == MSC_N_HAS_UNRECOGNIZED && it->hit.table == MSC_LEX_NONE) ||
+			    (n->kind == MSC_N_HAS_NAME && name_match(it, n) == MSC_YES))
+				return MSC_YES;
+		}
+		return MSC_NO;
 	}
-	return MSC_UNKNOWN;
+	}
+}
+
+static __attribute__((noinline)) int eval_compare(const msc_node *n, const msc_record *rec)
+{
+	double d = 0;
+	int st = number_state(rec, n->fact, &d);
+	if (st == MSC_VS_UNKNOWN)
+		return MSC_UNKNOWN;
+	if (st == MSC_VS_NONE)
+		return MSC_NO;
+	switch (n->op) {
+	case MSC_LT: return d < n->number ? MSC_YES : MSC_NO;
+	case MSC_LE: return d <= n->number ? MSC_YES : MSC_NO;
+	case MSC_GT: return d > n->number ? MSC_YES : MSC_NO;
+	case MSC_GE: return d >= n->number ? MSC_YES : MSC_NO;
+	case MSC_EQ: return d == n->number ? MSC_YES : MSC_NO;
+	default: return d != n->number ? MSC_YES : MSC_NO;
+	}
+}
+
+int msc__eval(const msc_node *n, const msc_record *rec)
+{
+	switch (n->kind) {
+	case MSC_N_ALWAYS:
+		return MSC_YES;
+	case MSC_N_AND: {
+		int a = msc__eval(n->a, rec), b;
+		if (a == MSC_NO)
+			return MSC_NO;
+		b = msc__eval(n->b, rec);
+		if (b == MSC_NO)
+			return MSC_NO;
+		return a == MSC_YES && b == MSC_YES ? MSC_YES : MSC_UNKNOWN;
+	}
+	case MSC_N_OR: {
+		int a = msc__eval(n->a, rec), b;
+		if (a == MSC_YES)
+			return MSC_YES;
+		b = msc__eval(n->b, rec);
+		if (b == MSC_YES)
+			return MSC_YES;
+		return a == MSC_NO && b == MSC_NO ? MSC_NO : MSC_UNKNOWN;
+	}
+	case MSC_N_NOT: {
+		int a = msc__eval(n->a, rec);
+		return a == MSC_UNKNOWN ? MSC_UNKNOWN : a == MSC_YES ? MSC_NO : MSC_YES;
+	}
+	case MSC_N_YESNO: {
+		int a = msc__record_answer(rec, n->fact);
+		return a == MSC_UNKNOWN ? MSC_UNKNOWN : a == n->want ? MSC_YES : MSC_NO;
+	}
+	case MSC_N_COMPARE:
+		return eval_compare(n, rec);
+	case MSC_N_ENUM: {
+		int e = enum_index(rec, n->fact), in;
+		if (e < 0)
+			return MSC_UNKNOWN;
+		in = (n->mask >> e) & 1;
+		return (n->negate ? !in : in) ? MSC_YES : MSC_NO;
+	}
+	default:
+		return eval_list(n, rec);
+	}
 }
 
 /* ---------------------------------------------------------------- result text */
@@ -531,18 +544,14 @@ static int add_override(msc_result *r, const msc_rule *rule)
 
 static int add_unrecognized(msc_result *r, const msc_record *rec)
 {
-	static const msc_fact_type kinds[3] = { MSC_FT_MEDICATIONS, MSC_FT_ALLERGIES, MSC_FT_INGREDIENTS };
 	const msc_rules *rules = rec->rules;
 	size_t k, l, i;
 	for (k = 0; k < 3; k++) {
 		r->unrec_start[k] = r->str_count;
-		for (l = 0; l < rules->list_fact_count; l++) {
-			int f = rules->list_facts[l];
-			const msc_value *v;
-			if (rules->facts[f].type != kinds[k] || !(v = list_value(rec, f)))
-				continue;
-			for (i = 0; i < v->item_count; i++)
-				if (v->items[i].hit.table == MSC_LEX_NONE && PUSH(r, v->items[i].text))
+		for (l = rules->name_start[k]; l < rules->name_start[k + 1]; l++) {
+			const msc_value *v = list_value(rec, rules->name_facts[l]);
+			for (i = 0; v && i < v->item_count; i++)
+				if (v->items[i].hit.table == MSC_LEX_NONE && push_one(r, v->items[i].text))
 					return MSC_ENOMEM;
 		}
 		r->unrec_count[k] = r->str_count - r->unrec_start[k];
@@ -566,44 +575,45 @@ static int resolve(msc_result *r)
 
 static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec)
 {
-	size_t i;
+	size_t i, npending = 0;
 	msc_verdict worst = MSC_CLEAR;
 	void *arr;
 
-	arr = r->tri;
-	if (msc__grow(&arr, &r->tri_cap, rules->rule_count, 1))
+	arr = r->pending;
+	if (msc__grow(&arr, &r->pending_cap, rules->rule_count, sizeof(size_t)))
 		return MSC_ENOMEM;
-	r->tri = arr;
+	r->pending = arr;
 	arr = r->stamp;
-	if (rules->fact_count > r->stamp_cap) {
-		if (msc__grow(&arr, &r->stamp_cap, rules->fact_count, sizeof(unsigned)))
-			return MSC_ENOMEM;
-		r->stamp = arr;
-	}
+	if (msc__grow(&arr, &r->stamp_cap, rules->fact_count, sizeof(unsigned)))
+		return MSC_ENOMEM;
+	r->stamp = arr;
 	memset(r->stamp, 0, rules->fact_count * sizeof(unsigned));
+	/* one pass in table order: findings, instructions, clinic changes;
+	 * the rules left unknown wait for the worst finding to be known */
 	for (i = 0; i < rules->rule_count; i++) {
 		const msc_rule *rule = &rules->rules[i];
-		r->tri[i] = (signed char)(rule->when ? msc__eval(rule->when, rec) : MSC_YES);
-		if (rule->info.kind == MSC_RULE && !rule->info.disabled && r->tri[i] == MSC_YES &&
-		    rule->info.severity > worst)
-			worst = rule->info.severity;
-	}
-	for (i = 0; i < rules->rule_count; i++) {
-		const msc_rule *rule = &rules->rules[i];
-		if (rule->info.changed_by && r->tri[i] != MSC_NO && add_override(r, rule))
+		int tri = rule->when ? msc__eval(rule->when, rec) : MSC_YES;
+		if (rule->info.changed_by && tri != MSC_NO && add_override(r, rule))
 			return MSC_ENOMEM;
-		if (rule->info.disabled)
+		if (rule->info.disabled || tri == MSC_NO)
 			continue;
 		if (rule->info.kind == MSC_INSTRUCTION) {
-			if (r->tri[i] != MSC_NO && add_instruction(r, rule))
+			if (add_instruction(r, rule))
 				return MSC_ENOMEM;
-		} else if (r->tri[i] == MSC_YES) {
+		} else if (tri == MSC_YES) {
 			if (add_finding(r, rule, rec))
 				return MSC_ENOMEM;
-		} else if (r->tri[i] == MSC_UNKNOWN && rule->info.severity > worst) {
-			if (missing(r, rule->when, rec, rule, (unsigned)i + 1))
-				return MSC_ENOMEM;
+			if (rule->info.severity > worst)
+				worst = rule->info.severity;
+		} else {
+			r->pending[npending++] = i;
 		}
+	}
+	/* only an answer that could make the verdict worse is worth asking */
+	for (i = 0; i < npending; i++) {
+		const msc_rule *rule = &rules->rules[r->pending[i]];
+		if (rule->info.severity > worst && missing(r, rule->when, rec, rule, (unsigned)r->pending[i] + 1))
+			return MSC_ENOMEM;
 	}
 	if (add_unrecognized(r, rec) || resolve(r))
 		return MSC_ENOMEM;
@@ -650,7 +660,7 @@ MSC_EXTERN(void) msc_result_free(msc_result *r)
 {
 	if (!r)
 		return;
-	msc__free(r->tri);
+	msc__free(r->pending);
 	msc__free(r->stamp);
 	msc__free(r->findings);
 	msc__free(r->finding_start);

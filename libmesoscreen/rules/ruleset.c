@@ -14,6 +14,7 @@ MSC_EXTERN(void) msc_rules_free(msc_rules *rules)
 	msc__free(rules->code_facts);
 	msc__free(rules->fact_slots);
 	msc__free(rules->list_facts);
+	msc__free(rules->name_facts);
 	msc__free(rules->rules);
 	msc_arena_free(&rules->arena);
 	msc__free(rules);
@@ -118,17 +119,32 @@ int msc__rules_finish(msc_rules *rules)
 	msc__free(rules->code_facts);
 	msc__free(rules->fact_slots);
 	msc__free(rules->list_facts);
+	msc__free(rules->name_facts);
 	rules->code_facts = NULL;
 	rules->fact_slots = NULL;
 	rules->list_facts = NULL;
+	rules->name_facts = NULL;
 	rules->list_fact_count = 0;
-	/* the list facts, for the loops over lists only */
+	/* the list facts, for the loops over lists only; the lists of names by
+	 * kind, as a result reports the unrecognised ones */
 	rules->list_facts = msc__calloc(rules->fact_count + 1, sizeof(int));
-	if (!rules->list_facts)
+	rules->name_facts = msc__calloc(rules->fact_count + 1, sizeof(int));
+	if (!rules->list_facts || !rules->name_facts)
 		return MSC_ENOMEM;
 	for (i = 0; i < rules->fact_count; i++)
 		if (MSC_FT_IS_LIST(rules->facts[i].type))
 			rules->list_facts[rules->list_fact_count++] = (int)i;
+	{
+		static const msc_fact_type kinds[3] = { MSC_FT_MEDICATIONS, MSC_FT_ALLERGIES, MSC_FT_INGREDIENTS };
+		size_t n = 0;
+		for (k = 0; k < 3; k++) {
+			rules->name_start[k] = n;
+			for (i = 0; i < rules->fact_count; i++)
+				if (rules->facts[i].type == kinds[k])
+					rules->name_facts[n++] = (int)i;
+		}
+		rules->name_start[3] = n;
+	}
 	/* what a result says of each yes/no and enum value */
 	for (i = 0; i < rules->fact_count; i++) {
 		msc_fact *f = &rules->facts[i];
