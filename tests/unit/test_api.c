@@ -282,6 +282,64 @@ START_TEST(result_reuse_and_records_of_other_sets)
 }
 END_TEST
 
+/* A fill callback, as a binding reading columns writes one: row i of a
+ * tiny table, a bad value in row 1, a non-status in row 3. */
+static const char *const fill_pregnant[] = { "yes", "perhaps", "no", NULL };
+
+static int fill_row(msc_record *r, size_t i, void *ctx)
+{
+	int rc;
+	(*(int *)ctx)++;
+	if (i == 3)
+		return 42; /* not a status */
+	rc = msc_record_set_word(r, "pregnant", fill_pregnant[i]);
+	if (rc)
+		return rc;
+	return msc_record_set_answer(r, "stroke_history", i == 2 ? MSC_YES : MSC_NO);
+}
+
+START_TEST(batch_fill_screens_records_written_by_a_callback)
+{
+	msc_batch *b;
+	int calls = 0;
+
+	ck_assert_int_eq(msc_batch_new(&b, rules, MSC_BATCH_KEEP_JSON), MSC_OK);
+	ck_assert_int_eq(msc_batch_screen_fill(b, 4, fill_row, &calls), MSC_OK);
+	ck_assert_int_eq(calls, 4);
+	ck_assert_uint_eq(msc_batch_count(b), 4);
+	ck_assert_int_eq(msc_batch_status(b, 0), MSC_OK);
+	ck_assert_int_eq(msc_batch_verdict(b, 0), MSC_DEFER);
+	ck_assert_str_eq(msc_batch_fired(b, 0), "CI.PREGNANCY");
+	/* the rejected row names the field, and leaves nothing behind: row 2
+	 * does not inherit row 1's half-filled record */
+	ck_assert_int_eq(msc_batch_status(b, 1), MSC_EFIELD);
+	ck_assert(strncmp(msc_batch_error(b, 1), "patient.pregnant:", 17) == 0);
+	ck_assert_int_eq(msc_batch_verdict(b, 1), MSC_INCOMPLETE);
+	ck_assert_ptr_null(msc_batch_result_json(b, 1));
+	ck_assert_int_eq(msc_batch_status(b, 2), MSC_OK);
+	ck_assert_int_eq(msc_batch_verdict(b, 2), MSC_CONTRAINDICATED);
+	ck_assert_str_eq(msc_batch_fired(b, 2), "CI.STROKE");
+	ck_assert(strstr(msc_batch_result_json(b, 2), "\"patient.stroke_history = yes\"") != NULL);
+	ck_assert_int_eq(msc_batch_status(b, 3), MSC_EINVAL);
+	ck_assert(strstr(msc_batch_error(b, 3), "returned 42, not a status") != NULL);
+	/* the same record through the JSON path gives the same result */
+	ck_assert_int_eq(from_json("{\"patient\": {\"pregnant\": \"no\", \"stroke_history\": true}}"), MSC_OK);
+	ck_assert_int_eq(msc_screen(res, rules, rec), MSC_OK);
+	{
+		char *json;
+		ck_assert_int_eq(msc_result_to_json(&json, NULL, res), MSC_OK);
+		ck_assert_str_eq(json, msc_batch_result_json(b, 2));
+		msc_free(json);
+	}
+	/* no records, no output; NULL arguments */
+	ck_assert_int_eq(msc_batch_screen_fill(b, 0, fill_row, &calls), MSC_OK);
+	ck_assert_uint_eq(msc_batch_count(b), 0);
+	ck_assert_int_eq(msc_batch_screen_fill(b, 1, NULL, NULL), MSC_EINVAL);
+	ck_assert_int_eq(msc_batch_screen_fill(NULL, 1, fill_row, &calls), MSC_EINVAL);
+	msc_batch_free(b);
+}
+END_TEST
+
 START_TEST(batch_reports_bad_lines_and_keeps_the_good)
 {
 	msc_batch *b;
@@ -586,6 +644,7 @@ int main(void)
 	tcase_add_test(r, setters_match_json);
 	tcase_add_test(r, result_reuse_and_records_of_other_sets);
 	tcase_add_test(r, batch_reports_bad_lines_and_keeps_the_good);
+	tcase_add_test(r, batch_fill_screens_records_written_by_a_callback);
 	tcase_add_test(r, rules_and_questions_json);
 	tcase_add_test(c, compiler_errors_at_line_and_column);
 	tcase_add_test(c, compiler_collects_every_error);
