@@ -18,8 +18,10 @@
  *               `const char *const *items, size_t count` a list of str;
  *   - the GIL:  released around the calls that do the work (reading a
  *               record, screening, batches, compiling rule files);
- *   - helpers:  msc_py_* below turn a result or a batch's output into Python
- *               objects in one call, so that no Python loop walks them.
+ *   - helpers:  msc_py_result_dict() below turns a result into the dict of
+ *               contract.md (the reference the tests hold the fast path to);
+ *   - fast paths: pyfast.h (records from dicts and DataFrame columns through
+ *               the setters, results in one call, cohorts without the GIL).
  */
 
 %begin %{
@@ -367,192 +369,20 @@ fail:
 }
 %}
 
-%inline %{
-/* Screens a JSON array of records (pandas' to_json(orient="records")):
- * the array becomes JSON Lines in a private buffer and is screened by
- * msc_batch_screen_lines(), both with the GIL released. Returns the number
- * of records; read the output with msc_py_batch_columns(). */
-PyObject *msc_py_batch_screen_array(msc_batch *batch, const char *json, size_t length);
-
-/* The output of the batch's last call as columns:
- * (verdicts, rules, errors) where verdicts is bytes, one signed byte per
- * record (the msc_verdict, or -1 for a rejected record); rules a list of
- * tuples of the fired rule ids (equal tuples are one object); errors a list
- * of (index, code, message) for the rejected records. */
-PyObject *msc_py_batch_columns(const msc_batch *batch);
-
-/* The output of the batch's last call as a list: for each record its
- * result JSON (with MSC_BATCH_KEEP_JSON) or, if rejected, a tuple
- * (code, message). */
-PyObject *msc_py_batch_results(const msc_batch *batch);
-%}
+/* ------------------------------------------------------------------
+ * The fast paths (pyfast.h, pyfast.c): records filled straight from
+ * dicts and DataFrame columns with the setters, results built in one call,
+ * cohorts screened with the GIL released. Each manages the GIL itself.
+ */
 %{
-/* JSON array text -> JSON Lines: the commas between the array's elements
- * become newlines; strings are copied as they are. `out` holds `n` bytes.
- * Returns the length written, or (size_t)-1 if the text is not an array. */
-static size_t msc_py_array_to_lines(char *out, const char *s, size_t n)
-{
-	size_t i = 0, o = 0;
-	int depth = 0, in_string = 0, escaped = 0;
-
-	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
-		i++;
-	while (n > i && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-		n--;
-	if (i >= n || s[i] != '[' || s[n - 1] != ']')
-		return (size_t)-1;
-	for (i++, n--; i < n; i++) {
-		char c = s[i];
-		if (in_string) {
-			if (escaped)
-				escaped = 0;
-			else if (c == '\\')
-				escaped = 1;
-			else if (c == '"')
-				in_string = 0;
-		} else if (c == '"') {
-			in_string = 1;
-		} else if (c == '{' || c == '[') {
-			depth++;
-		} else if (c == '}' || c == ']') {
-			depth--;
-		} else if (c == ',' && depth == 0) {
-			c = '\n';
-		} else if (c == '\n' || c == '\r') {
-			c = ' ';
-		}
-		out[o++] = c;
-	}
-	return o;
-}
-
-PyObject *msc_py_batch_screen_array(msc_batch *batch, const char *json, size_t length)
-{
-	char *lines;
-	size_t n;
-	int rc;
-
-	if (!batch) {
-		PyErr_SetString(PyExc_TypeError, "batch is NULL");
-		return NULL;
-	}
-	lines = (char *)malloc(length ? length : 1);
-	if (!lines)
-		return PyErr_NoMemory();
-	Py_BEGIN_ALLOW_THREADS
-	n = msc_py_array_to_lines(lines, json, length);
-	rc = n == (size_t)-1 ? MSC_OK : msc_batch_screen_lines(batch, lines, n);
-	Py_END_ALLOW_THREADS
-	free(lines);
-	if (n == (size_t)-1) {
-		PyErr_SetString(PyExc_ValueError, "records: expected a JSON array of objects");
-		return NULL;
-	}
-	if (rc < 0) {
-		msc_py_raise(rc);
-		return NULL;
-	}
-	return PyLong_FromSize_t(msc_batch_count(batch));
-}
-
-PyObject *msc_py_batch_columns(const msc_batch *batch)
-{
-	size_t i, n = msc_batch_count(batch);
-	PyObject *verdicts = NULL, *rules = NULL, *errors = NULL, *seen = NULL, *out = NULL;
-	char *v;
-
-	if (!batch) {
-		PyErr_SetString(PyExc_TypeError, "batch is NULL");
-		return NULL;
-	}
-	if (!(verdicts = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n)) ||
-	    !(rules = PyList_New((Py_ssize_t)n)) || !(errors = PyList_New(0)) ||
-	    !(seen = PyDict_New()))
-		goto done;
-	v = PyBytes_AS_STRING(verdicts);
-	for (i = 0; i < n; i++) {
-		int status = msc_batch_status(batch, i);
-		PyObject *ids;
-		if (status != MSC_OK) {
-			v[i] = -1;
-			if (msc_py_append(errors, Py_BuildValue("(nsN)", (Py_ssize_t)i, msc_status_name(status),
-							   msc_py_str(msc_batch_error(batch, i)))))
-				goto done;
-			ids = PyTuple_New(0);
-		} else {
-			const char *fired = msc_batch_fired(batch, i);
-			PyObject *key;
-			v[i] = (char)msc_batch_verdict(batch, i);
-			key = PyBytes_FromString(fired ? fired : "");
-			if (!key)
-				goto done;
-			ids = PyDict_GetItemWithError(seen, key);
-			if (ids) {
-				Py_INCREF(ids);
-			} else if (PyErr_Occurred()) {
-				Py_DECREF(key);
-				goto done;
-			} else {
-				/* split "A,B,C" into ("A", "B", "C") */
-				const char *p = fired ? fired : "";
-				Py_ssize_t count = *p ? 1 : 0, j = 0;
-				const char *q;
-				for (q = p; *q; q++)
-					count += *q == ',';
-				ids = PyTuple_New(count);
-				while (ids && j < count) {
-					const char *end = strchr(p, ',');
-					size_t len = end ? (size_t)(end - p) : strlen(p);
-					PyObject *id = PyUnicode_DecodeUTF8(p, (Py_ssize_t)len, "replace");
-					if (!id) {
-						Py_CLEAR(ids);
-						break;
-					}
-					PyTuple_SET_ITEM(ids, j++, id);
-					p += len + 1;
-				}
-				if (ids && PyDict_SetItem(seen, key, ids) < 0)
-					Py_CLEAR(ids);
-			}
-			Py_DECREF(key);
-		}
-		if (!ids)
-			goto done;
-		PyList_SET_ITEM(rules, (Py_ssize_t)i, ids);
-	}
-	out = PyTuple_Pack(3, verdicts, rules, errors);
-done:
-	Py_XDECREF(verdicts);
-	Py_XDECREF(rules);
-	Py_XDECREF(errors);
-	Py_XDECREF(seen);
-	return out;
-}
-
-PyObject *msc_py_batch_results(const msc_batch *batch)
-{
-	size_t i, n = msc_batch_count(batch);
-	PyObject *list;
-
-	if (!batch) {
-		PyErr_SetString(PyExc_TypeError, "batch is NULL");
-		return NULL;
-	}
-	list = PyList_New((Py_ssize_t)n);
-	for (i = 0; list && i < n; i++) {
-		int status = msc_batch_status(batch, i);
-		PyObject *item;
-		if (status != MSC_OK)
-			item = Py_BuildValue("(sN)", msc_status_name(status), msc_py_str(msc_batch_error(batch, i)));
-		else if (msc_batch_result_json(batch, i))
-			item = msc_py_str(msc_batch_result_json(batch, i));
-		else
-			item = (Py_INCREF(Py_None), Py_None);
-		if (!item)
-			Py_CLEAR(list);
-		else
-			PyList_SET_ITEM(list, (Py_ssize_t)i, item);
-	}
-	return list;
-}
+#include "pyfast.h"
 %}
+PyObject *msc_py_ctx_new(const msc_rules *rules, PyObject *owner, PyObject *plain, PyObject *record_error,
+			 PyObject *result_type);
+PyObject *msc_py_ctx_facts(PyObject *ctx);
+PyObject *msc_py_fill(PyObject *ctx, msc_record *record, PyObject *dict);
+PyObject *msc_py_screen(PyObject *ctx, msc_record *record, msc_result *result, PyObject *dict);
+PyObject *msc_py_result(PyObject *ctx, const msc_result *result);
+PyObject *msc_py_pool_new(PyObject *ctx, size_t size);
+PyObject *msc_py_screen_many(PyObject *ctx, PyObject *pool, PyObject *records);
+PyObject *msc_py_frame_screen(PyObject *ctx, msc_batch *batch, PyObject *columns, size_t rows);

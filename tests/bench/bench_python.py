@@ -12,6 +12,12 @@ Figures (median of N repetitions, time.perf_counter):
   - the batch API from 2 threading.Threads vs 1 (each thread screens half
     of the cohort; screen_many and screen_frame)      goal >= 1.7x
 
+and, to read them by, [INFO] lines: screen(dict) followed by reading the
+result's views (they are made on first use), screen_frame's CPU time per
+row (all threads), the plain loops, and a control before each thread ratio
+(two CPU-bound processes vs one: how much of a second core the machine
+gives at that moment) with the load average.
+
 The cohorts come from bench-cohort (cohort.h: a seeded mixture of healthy,
 contraindicated and unknown answers, brand names), never stored data.
 Exit status 0 whatever the figures (MISS lines say which goal is not met);
@@ -50,7 +56,15 @@ def machine(what: str) -> None:
         pass
     print(f"# machine: {platform.machine()} | {model} | nproc {os.cpu_count()} | "
           f"build {os.environ.get('BENCH_BUILDTYPE', 'unknown')} | {what} | "
-          f"Python {platform.python_version()}", flush=True)
+          f"Python {platform.python_version()} | {load()}", flush=True)
+
+
+def load() -> str:
+    """The machine's load average (other work competes for the cores)."""
+    try:
+        return "load average %.2f %.2f %.2f" % os.getloadavg()
+    except OSError:
+        return "load average unknown"
 
 
 def report(figure: str, values: list[float], unit: str, kind: str = "info", goal: float = 0.0) -> float:
@@ -82,15 +96,20 @@ def cohort(gen: str, n: int, fmt: str, seed: int = SEED) -> list[str]:
     return out.decode().splitlines()
 
 
-def timed(fn, reps: int = REPS) -> list[float]:
-    """Seconds of fn() over reps repetitions (after one warm-up call)."""
+def timed(fn, reps: int = REPS, cpu: list | None = None) -> list[float]:
+    """Seconds of fn() over reps repetitions (after one warm-up call);
+    with `cpu`, the process's CPU seconds of each repetition are appended
+    to it (all threads: what the work costs, whatever else runs)."""
     fn()
     times = []
     for _ in range(reps):
         gc.collect()
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
+        if cpu is not None:
+            cpu.append(time.process_time() - c0)
     return times
 
 
@@ -160,6 +179,14 @@ def main() -> int:
     us = [t * 1e6 / len(records) for t in timed(screen_all)]
     screen_us = report("Python screen(dict) per record (5,000 seeded records)", us, "us/record", "max", 10)
 
+    def screen_and_read():
+        for rec in records:
+            r = screen(rec)
+            r.verdict, r.findings, r.missing, r.instructions, r.unrecognized  # noqa: B018
+
+    report("  screen(dict) and reading verdict, findings, missing, instructions, unrecognized",
+           [t * 1e6 / len(records) for t in timed(screen_and_read)], "us/record")
+
     # -- screen_frame on a 1,000,000-row DataFrame
     t0 = time.perf_counter()
     df = frame_from_lines(cohort(gen, FRAME_ROWS, "flat"), pd)
@@ -171,9 +198,12 @@ def main() -> int:
         return 2
     print("# verdicts: " + ", ".join(f"{k} {v / len(df):.0%}" for k, v in
                                      out["verdict"].value_counts(sort=False).items()), flush=True)
+    print(f"# {load()}", flush=True)
+    frame_cpu: list[float] = []
     frame_s = report(f"Python screen_frame, {len(df):,}-row DataFrame, end to end (default workers)",
-                     timed(lambda: mesoscreen.screen_frame(df), max(3, REPS // 2 + 1)), "s",
+                     timed(lambda: mesoscreen.screen_frame(df), max(3, REPS // 2 + 1), frame_cpu), "s",
                      "max", 2.0 * len(df) / 1e6)
+    report("  screen_frame CPU time, all threads", [c * 1e6 / len(df) for c in frame_cpu], "us/row")
 
     # -- a plain Python loop calling screen per row, on the frame's first 20,000 rows
     head = df.iloc[:LOOP_ROWS]
@@ -207,7 +237,8 @@ def main() -> int:
     def control():
         c1 = statistics.median(timed(lambda: procs(1), 3))
         c2 = statistics.median(timed(lambda: procs(2), 3))
-        report_value("  control: 2 CPU-bound processes vs 1 on this machine now (throughput ratio)", 2 * c1 / c2, "x")
+        report_value(f"  control: 2 CPU-bound processes vs 1 on this machine now (throughput ratio; {load()})",
+                     2 * c1 / c2, "x")
 
     control()
 

@@ -12,9 +12,10 @@ Records are dicts of contract.md's shape (``{"patient": {...}, "plan":
 {...}}``); absent or None means unknown. A refused record raises
 :class:`RecordError` (a ValueError) whose message names the field.
 
-Cohorts: :func:`screen_many` (a list of dicts) and :func:`screen_frame` (a
-pandas DataFrame with one column per field) screen in C, with the GIL
-released. :func:`load_rules` compiles a clinic's rule file on top of the
+Records reach the library through its own setters, value by value (no
+JSON in between), with exactly the checks of its JSON edge. Cohorts:
+:func:`screen_many` (a list of dicts) and :func:`screen_frame` (a pandas
+DataFrame with one column per field) screen in C, with the GIL released. :func:`load_rules` compiles a clinic's rule file on top of the
 built-in table; the module-level functions use the built-in table.
 """
 
@@ -128,6 +129,7 @@ def screen_many(records: Iterable[Mapping[str, Any]], *, errors: str = "report")
     :class:`Rejected` (``.ok`` false, ``.error`` naming the field) for a
     record that was refused; the others are screened all the same. With
     ``errors="raise"`` the first refused record raises its RecordError.
+    The records are filled and screened with the GIL released, in chunks.
     """
     return builtin().screen_many(records, errors=errors)
 
@@ -138,19 +140,22 @@ def screen_frame(df: "pandas.DataFrame", *, ignore_unknown: bool = False,
 
     Columns are named after the record's fields: bare names (``pregnant``,
     ``medications``, ``area``, ``ingredients``...) or paths
-    (``patient.pregnant``). A missing column, None or NaN is unknown (the
-    library reads it as an absent field: a plan switch such as
-    ``numbing_cream`` then takes its default when the row has other plan
-    fields, see batch.h); list fields hold lists. Another column raises :class:`RecordError` unless
-    ``ignore_unknown`` is true.
+    (``patient.pregnant``). A None, NaN or pandas NA is unknown, as a JSON
+    null is (batch.h's MSC_BATCH_FLAT: even a plan switch such as
+    ``numbing_cream``, which takes its default ``no`` only when its column
+    is missing altogether); list fields hold lists (or tuples, numpy
+    arrays). Bool and numeric columns are read as they are, others value by
+    value, with the same checks as a record dict. Another column raises
+    :class:`RecordError` unless ``ignore_unknown`` is true.
 
     Returns a DataFrame on the same index with the columns ``verdict`` (an
     ordered categorical, mildest first; missing for a refused row),
     ``rules`` (a tuple of the ids of the rules that fired) and ``error``
     (None, or the message naming the field for a refused row: the other
-    rows are screened all the same). The rows are screened in C with the
-    GIL released, in chunks over ``workers`` threads (default: the CPU
-    count for large frames).
+    rows are screened all the same). Each column is converted once, and the
+    rows are filled and screened in C with the GIL released (the library's
+    msc_batch_screen_fill), in chunks over ``workers`` threads (default:
+    the CPU count for large frames).
     """
     return builtin().screen_frame(df, ignore_unknown=ignore_unknown, workers=workers)
 

@@ -1,19 +1,25 @@
 """Rule sets, screening and errors, over the SWIG extension ``_mesoscreen``.
 
-One code path: a record dict becomes JSON (``json``'s C encoder) and the
-library's JSON edge reads it, so every check of contract.md is the C
-library's. Cohorts go through the library's batch API with the GIL
-released.
+A record dict is read by the extension's fast path (pyfast.c): each value
+goes to the library's own setter (msc_record_set_answer, _number, _word,
+_list), checked against the field's type exactly as the library's JSON edge
+checks a JSON value, so every check of contract.md is the C library's and
+the shared vectors give the same results through ``screen`` and
+``screen_json``. The record is filled and screened with the GIL released,
+and the result is built in C in one call (a compact form that
+:class:`Result` turns into contract.md's dict when asked). Cohorts
+(``screen_many``, ``screen_frame``) are read under the GIL and screened
+without it.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import threading
 import warnings
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Union
 
 from . import _mesoscreen as _c
@@ -37,8 +43,6 @@ MAX_TEXT: int = _c.MSC_MAX_TEXT
 MAX_LIST: int = _c.MSC_MAX_LIST
 MAX_RECORD_JSON: int = _c.MSC_MAX_RECORD_JSON
 
-_BATCH_FLAT: int = _c.MSC_BATCH_FLAT
-_BATCH_KEEP_JSON: int = _c.MSC_BATCH_KEEP_JSON
 
 assert tuple(_c.msc_verdict_name(i) for i in range(len(VERDICTS))) == VERDICTS
 
@@ -110,108 +114,28 @@ def _record_error(exc: BaseException) -> BaseException:
     return exc
 
 
-# ------------------------------------------------------------- record -> JSON
-
-_encode: Callable[[Any], str] = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+# ------------------------------------------------------------ record values
 
 
-def _path(parent: str, key: str) -> str:
-    return f"{parent}.{key}" if parent else key
-
-
-def _clean(value: Any, path: str) -> Any:
-    """A JSON-ready copy of a record value: NaN, None, pandas.NA -> None;
-    numpy scalars -> Python scalars; tuples -> lists; mappings -> dicts.
-    Anything else is a RecordError naming the field."""
-    where = path or "record"
-    if value is None or isinstance(value, (str, bool)):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if math.isinf(value):
-            raise RecordError(f"{where}: expected a finite number, not {value}", "MSC_EFIELD")
-        return float(value)
-    if isinstance(value, Mapping):
-        out = {}
-        for k, v in value.items():
-            if not isinstance(k, str):
-                raise RecordError(f"{where}: key {k!r} is not a string", "MSC_EFIELD")
-            out[k] = _clean(v, _path(path, k))
-        return out
-    if isinstance(value, (list, tuple)):
-        return [_clean(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    kind = type(value)
-    if kind.__name__ in ("NAType", "NaTType") or value is getattr(kind, "NA", object()):
-        return None
-    if kind.__module__ == "numpy" and hasattr(value, "tolist"):
-        return _clean(value.tolist(), path)  # numpy scalars and arrays
-    raise RecordError(
-        f"{where}: expected a JSON value (str, number, bool, None, list or dict), not {kind.__name__}",
-        "MSC_EFIELD",
-    )
-
-
-def _oversized(value: Any, path: str) -> Optional[RecordError]:
-    """For a record the library refused as a whole: the first string that is
-    over MAX_TEXT bytes, not valid UTF-8 or holding a NUL, a list over
-    MAX_LIST, or an integer JSON cannot hold."""
-    where = path or "record"
-    if isinstance(value, str):
-        try:
-            n = len(value.encode("utf-8"))
-        except UnicodeEncodeError:
-            return RecordError(f"{where}: not valid UTF-8 (a lone surrogate)", "MSC_EFIELD")
-        if "\x00" in value:
-            return RecordError(f"{where}: holds a NUL character", "MSC_EFIELD")
-        if n > MAX_TEXT:
-            return RecordError(f"{where}: {n} bytes, more than the limit of {MAX_TEXT}", "MSC_ELIMIT")
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        if not -(2**63) <= value < 2**63:
-            return RecordError(f"{where}: {value} is out of range", "MSC_EFIELD")
-        return None
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            e = _oversized(v, _path(path, str(k)))
-            if e:
-                return e
-    elif isinstance(value, (list, tuple)):
-        if path and len(value) > MAX_LIST:
-            return RecordError(f"{where}: {len(value)} entries, more than the limit of {MAX_LIST}", "MSC_ELIMIT")
-        for i, v in enumerate(value):
-            e = _oversized(v, f"{where}[{i}]")
-            if e:
-                return e
-    return None
-
-
-def _record_json(record: Any) -> str:
-    """The JSON text of a record dict, or a RecordError naming the field."""
-    if type(record) is not dict:
-        if not isinstance(record, Mapping):
-            raise RecordError(
-                f'record: expected a dict with "patient" and "plan", not {type(record).__name__}', "MSC_EFIELD"
-            )
-        record = dict(record)
+def _plain(value: Any) -> Any:
+    """A value the extension does not know, as a plain one: a numpy scalar
+    or array as its Python value (``tolist()``), pandas' NA and NaT as None.
+    Anything else is returned unchanged, and the extension then refuses it
+    for the field it was given for. Called by the extension (pyfast.c),
+    never for str, int, float, bool, None, list, tuple or dict."""
     try:
-        return _encode(record)
-    except (TypeError, ValueError, OverflowError):
-        return _encode(_clean(record, ""))
-    except RecursionError:
-        raise RecordError("record: nested too deeply", "MSC_EFIELD") from None
+        kind = type(value)
+        module = kind.__module__
+        if kind.__name__ in ("NAType", "NaTType") and module.startswith("pandas"):
+            return None
+        if module == "numpy" and hasattr(value, "tolist"):
+            return value.tolist()
+    except Exception:  # a hostile type: refused as it is
+        pass
+    return value
 
 
-def _refine(error: BaseException, record: Any) -> BaseException:
-    """A whole-record error (too large, unreadable JSON) pinned to the field that caused it."""
-    if isinstance(error, RecordError) and (error.field in (None, "record")):
-        better = _oversized(record, "")
-        if better is not None:
-            return better
-    return error
-
+_screen = _c.msc_py_screen
 
 # ---------------------------------------------------------------- ownership
 
@@ -287,9 +211,37 @@ class RuleSet:
         self._ptr = rules.ptr
         self._tls = threading.local()
         self._table: Optional[RuleTable] = None
-        self._columns: Optional[dict[str, str]] = None
-        self._fast = True  # results as dicts built in C (see _result)
-        self._verified = False
+        # the extension's view of the rule set: its facts, and the caches
+        # that build results (it keeps `rules` alive)
+        self._ctx = _c.msc_py_ctx_new(rules.ptr, rules, _plain, RecordError, Result)
+        self._facts: list[tuple[str, str]] = _c.msc_py_ctx_facts(self._ctx)
+        self._columns: Optional[dict[str, int]] = None
+        self._fast = self._check()
+
+    def _check(self) -> bool:
+        """Whether the extension's results are the library's result
+        JSON for this rule set (same keys, same order, same values), on a
+        record that fills every part of a result. Should they ever differ
+        (a library newer than the binding), results come from the JSON,
+        which is slower, and a RuntimeWarning says so."""
+        probe = {"patient": {"pregnant": True, "medications": ["aspirin 100 mg", "no such medicine"]},
+                 "plan": {"area": "scalp", "numbing_cream": True, "ingredients": ["biotin"]}}
+        rec, res = self._scratch()
+        try:
+            _c.msc_py_fill(self._ctx, rec, probe)
+        except RecordError:  # a rule set without these facts
+            _c.msc_record_clear(rec)
+        _c.msc_screen(res, self._ptr, rec)
+        fast = _c.msc_py_result(self._ctx, res).to_dict()
+        if json.dumps(fast) == json.dumps(json.loads(_c.msc_result_to_json(res))):
+            return True
+        warnings.warn(
+            "mesoscreen: the extension's result differs from the library's result JSON "
+            "(a library newer than the binding?); using the JSON, which is slower",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        return False
 
     @classmethod
     def from_file(cls, *paths: Union[str, "os.PathLike[str]"]) -> "RuleSet":
@@ -343,28 +295,10 @@ class RuleSet:
             return tls.scratch
 
     def _result(self, res: Any) -> Result:
-        """The Result of the last screening into ``res``.
-
-        The extension builds the result dict straight from the library's
-        accessors (several times faster than its JSON text); the first
-        result of each rule set is checked against the library's own JSON,
-        and should they ever differ (a library newer than the binding), the
-        JSON is used from then on.
-        """
+        """The Result of the last screening into ``res``: the extension
+        builds it in one call (see :meth:`_check`)."""
         if self._fast:
-            d = _c.msc_py_result_dict(res, self._ptr)
-            if self._verified:
-                return Result._from_dict(d)
-            self._verified = True
-            if d == json.loads(_c.msc_result_to_json(res)):
-                return Result._from_dict(d)
-            self._fast = False
-            warnings.warn(
-                "mesoscreen: the extension's result differs from the library's result JSON "
-                "(a library newer than the binding?); using the JSON, which is slower",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+            return _c.msc_py_result(self._ctx, res)
         return Result._from_json(_c.msc_result_to_json(res))
 
     def screen(self, record: Mapping[str, Any]) -> Result:
@@ -373,20 +307,18 @@ class RuleSet:
         Returns a :class:`Result`. Raises :class:`RecordError` (a
         ValueError whose message names the field) if the record is refused:
         an unknown key, a wrong type, a bad word, a value over a limit.
+
+        The dict is read by the extension with the library's setters (the
+        same checks as the JSON edge, value by value); the GIL is released
+        while the record is filled and screened.
         """
-        text = _record_json(record)
-        rec, res = self._scratch()
         try:
-            if len(text) > MAX_RECORD_JSON:
-                # refused by the library as a whole: find the field first
-                err = _oversized(record, "")
-                if err is not None:
-                    raise err
-            _c.msc_record_from_json(rec, text)
-        except ValueError as e:
-            raise _refine(_record_error(e), record) from None
-        except UnicodeError:
-            raise _oversized(record, "") or RecordError("record: not valid UTF-8", "MSC_EFIELD") from None
+            rec, res = self._tls.scratch
+        except AttributeError:
+            rec, res = self._scratch()
+        if self._fast:
+            return _screen(self._ctx, rec, res, record)
+        _c.msc_py_fill(self._ctx, rec, record)
         _c.msc_screen(res, self._ptr, rec)
         return self._result(res)
 
@@ -420,10 +352,21 @@ class RuleSet:
             owned = batches[flags] = _Owned(_c.msc_batch_new(self._ptr, flags), _c.msc_batch_free, self._rules)
         return owned.ptr
 
+    def _pool(self, size: int) -> Any:
+        """This thread's record and `size` results for screen_many (the
+        capsule frees them; it keeps the rule set alive)."""
+        tls = self._tls
+        pools = getattr(tls, "pools", None)
+        if pools is None:
+            pools = tls.pools = {}
+        pool = pools.get(size)
+        if pool is None:
+            pool = pools[size] = _c.msc_py_pool_new(self._ctx, size)
+        return pool
+
     def screen_many(self, records: Iterable[Mapping[str, Any]], *, errors: str = "report",
-                    chunk_size: int = 4096) -> list[Union[Result, Rejected]]:
-        """Screens a cohort of record dicts through the library's batch API
-        (the GIL is released while the library screens).
+                    chunk_size: int = 256) -> list[Union[Result, Rejected]]:
+        """Screens a cohort of record dicts.
 
         Returns one item per record, in order: a :class:`Result`, or, for a
         record that was refused, a :class:`Rejected` (``.ok`` false,
@@ -431,48 +374,52 @@ class RuleSet:
         other records are screened all the same. With ``errors="raise"`` the
         first refused record raises its RecordError instead (with
         ``.index`` set).
+
+        The records go in chunks of ``chunk_size``: the extension reads a
+        chunk's dicts under the GIL, fills and screens them with the GIL
+        released, then builds their results; several threads screening
+        cohorts at once overlap.
         """
         if errors not in ("report", "raise"):
             raise ValueError('errors: expected "report" or "raise"')
         if isinstance(records, (Mapping, str, bytes)):
             raise TypeError("records: expected an iterable of record dicts, not a single record")
+        chunk_size = int(chunk_size)
+        if not 1 <= chunk_size <= 65536:
+            raise ValueError("chunk_size: 1 to 65536")
         out: list[Union[Result, Rejected]] = []
-        lines: list[str] = []
-        local: dict[int, BaseException] = {}
-
-        def flush() -> None:
-            base = len(out)
-            batch = self._batch(_BATCH_KEEP_JSON)
-            _c.msc_batch_screen_lines(batch, "\n".join(lines))
-            for i, item in enumerate(_c.msc_py_batch_results(batch)):
-                if isinstance(item, str):
-                    out.append(Result._from_json(item))
-                    continue
-                err = local.pop(base + i, None)
-                if err is None:
-                    err = RecordError(item[1], item[0])
-                    raw = records_seen[i]
-                    err = _refine(err, raw)
-                err.index = base + i  # type: ignore[attr-defined]
-                if errors == "raise":
-                    raise err
-                out.append(Rejected(base + i, err))
-            lines.clear()
-            records_seen.clear()
-
-        records_seen: list[Any] = []
-        for index, record in enumerate(records):
-            try:
-                lines.append(_record_json(record))
-            except RecordError as e:
-                local[index] = e
-                lines.append("null")  # a line the library refuses, keeping the numbering
-            records_seen.append(record)
-            if len(lines) >= chunk_size:
-                flush()
-        if lines:
-            flush()
-        return out
+        append = out.append
+        it = iter(records)
+        base = 0
+        if not self._fast:
+            for index, record in enumerate(it):
+                try:
+                    append(self.screen(record))
+                except RecordError as e:
+                    e.index = index  # type: ignore[attr-defined]
+                    if errors == "raise":
+                        raise
+                    append(Rejected(index, e))
+            return out
+        ctx, pool, many = self._ctx, self._pool(chunk_size), _c.msc_py_screen_many
+        while True:
+            chunk = list(islice(it, chunk_size))
+            if not chunk:
+                return out
+            items, refused = many(ctx, pool, chunk)
+            if not refused:
+                out += items
+            else:
+                for i, item in enumerate(items):
+                    if type(item) is not tuple:
+                        append(item)
+                        continue
+                    err = RecordError(item[1], item[0])  # (code, message)
+                    err.index = base + i  # type: ignore[attr-defined]
+                    if errors == "raise":
+                        raise err
+                    append(Rejected(base + i, err))
+            base += len(chunk)
 
     def screen_frame(self, df: "pandas.DataFrame", *, ignore_unknown: bool = False,
                      workers: Optional[int] = None) -> "pandas.DataFrame":
@@ -504,10 +451,7 @@ class RuleSet:
             if not isinstance(plan, Mapping):
                 raise RecordError(f"plan: expected a dict, not {type(plan).__name__}", "MSC_EFIELD")
             record = plan if plan and set(plan) <= {"patient", "plan"} else {"plan": plan}
-            try:
-                _c.msc_record_from_json(rec, _record_json(record))
-            except ValueError as e:
-                raise _refine(_record_error(e), record) from None
+            _c.msc_py_fill(self._ctx, rec, record)
         items = json.loads(_c.msc_questions_to_json(self._ptr, rec))
         return [
             Question(q["fact"], q["question"], q["type"], list(q.get("rules", [])),
@@ -515,12 +459,13 @@ class RuleSet:
             for q in items
         ]
 
-    def _column_names(self) -> dict[str, str]:
-        """Accepted DataFrame column names -> the bare field name."""
+    def _column_index(self) -> dict[str, int]:
+        """Accepted DataFrame column names (bare names and paths) -> the
+        fact's index in the extension."""
         if self._columns is None:
-            cols: dict[str, str] = {}
-            for f in self.rules().facts:
-                cols[f.fact] = f.name
-                cols[f.name] = f.name
+            cols: dict[str, int] = {}
+            for i, (path, name) in enumerate(self._facts):
+                cols[path] = i
+                cols[name] = i
             self._columns = cols
         return self._columns

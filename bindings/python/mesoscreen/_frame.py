@@ -1,9 +1,13 @@
 """Screening a pandas DataFrame (pandas is imported only here, when used).
 
-pandas writes the rows as JSON in C (``DataFrame.to_json``), the library
-screens them in C through its batch API with the GIL released, in chunks
-spread over worker threads (one batch per thread, one shared rule set), and
-the output comes back as columns: no Python loop over the rows.
+Each column the rules know is taken once as a numpy array: a bool or
+float64 column as it is (NaN is unknown), any other as its objects. The
+rows are screened in chunks spread over worker threads (one library batch
+per thread, one shared rule set); for each chunk the extension (pyfast.c)
+converts the chunk's values under the GIL, then fills the library's record
+row by row with the setters and screens it through msc_batch_screen_fill()
+with the GIL released, and returns the verdicts, the fired rule ids and the
+errors as columns: no JSON, and no Python code per row.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Optional
 
 from . import _mesoscreen as _c
-from ._core import _BATCH_FLAT, RecordError
+from ._core import RecordError
 from ._result import VERDICTS
 
 if TYPE_CHECKING:
@@ -23,37 +27,49 @@ if TYPE_CHECKING:
 
 #: Rows below which one thread screens the whole frame.
 _PARALLEL_ROWS = 20000
+#: Rows converted and screened at a time (bounds the memory of a chunk).
+_CHUNK_ROWS = 32768
 
 
-def _columns(ruleset: "RuleSet", df: "pandas.DataFrame", ignore_unknown: bool) -> "pandas.DataFrame":
-    """The frame restricted to record fields, columns renamed to bare names."""
-    accepted = ruleset._column_names()
-    keep: list[Any] = []
-    rename: dict[Any, str] = {}
-    seen: dict[str, Any] = {}
-    for col in df.columns:
-        name = accepted.get(col) if isinstance(col, str) else None
-        if name is None:
+def _columns(ruleset: "RuleSet", df: "pandas.DataFrame", ignore_unknown: bool) -> list[tuple[int, int]]:
+    """(fact index, column position) of each column that is a record field,
+    in the frame's order."""
+    index = ruleset._column_index()
+    out: list[tuple[int, int]] = []
+    seen: dict[int, Any] = {}
+    for pos, col in enumerate(df.columns):
+        fact = index.get(col) if isinstance(col, str) else None
+        if fact is None:
             if ignore_unknown:
                 continue
-            known = sorted({v for v in accepted.values()})
+            known = sorted({name for _path, name in ruleset._facts})
             raise RecordError(
                 f"{col}: unknown column (expected record fields: {', '.join(known)}; "
                 "pass ignore_unknown=True to leave other columns out)",
                 "MSC_EFIELD",
                 field=str(col),
             )
-        if name in seen:
-            raise RecordError(f"{col}: the same field as column {seen[name]!r}", "MSC_EFIELD", field=str(col))
-        seen[name] = col
-        keep.append(col)
-        if name != col:
-            rename[col] = name
-    if len(keep) != len(df.columns):
-        df = df.loc[:, keep]
-    if rename:
-        df = df.rename(columns=rename)
-    return df
+        if fact in seen:
+            raise RecordError(f"{col}: the same field as column {seen[fact]!r}", "MSC_EFIELD", field=str(col))
+        seen[fact] = col
+        out.append((fact, pos))
+    return out
+
+
+def _values(series: "pandas.Series", np: Any) -> tuple[bool, Any]:
+    """A column as (of_objects, array): a contiguous bool or float64 array
+    (NaN for a missing number), or an array of its Python objects (None,
+    NaN or pandas' NA for a missing value)."""
+    dt = series.dtype
+    if isinstance(dt, np.dtype):
+        if dt.kind == "b":
+            return False, np.ascontiguousarray(series.to_numpy(), dtype=np.bool_)
+        if dt.kind in "iuf":
+            return False, np.ascontiguousarray(series.to_numpy(dtype=np.float64))
+        return True, series.to_numpy(dtype=object)
+    if getattr(dt, "kind", "O") in "iuf":  # pandas' nullable Int64, Float64...
+        return False, np.ascontiguousarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
+    return True, series.to_numpy(dtype=object, na_value=None)  # boolean, string, category...
 
 
 def screen_frame(ruleset: "RuleSet", df: "pandas.DataFrame", *, ignore_unknown: bool = False,
@@ -67,36 +83,29 @@ def screen_frame(ruleset: "RuleSet", df: "pandas.DataFrame", *, ignore_unknown: 
     if not df.columns.is_unique:
         dup = df.columns[df.columns.duplicated()][0]
         raise RecordError(f"{dup}: duplicate column", "MSC_EFIELD", field=str(dup))
-    data = _columns(ruleset, df, ignore_unknown)
-    n = len(data)
+    specs = [(fact, *_values(df.iloc[:, pos], np)) for fact, pos in _columns(ruleset, df, ignore_unknown)]
+    n = len(df)
 
     if workers is None:
         workers = min(os.cpu_count() or 1, 8) if n >= _PARALLEL_ROWS else 1
     workers = max(1, int(workers))
-    if workers == 1:
-        step = max(n, 1) if n <= 100000 else 50000
-    else:
-        step = max(2000, min(50000, -(-n // (workers * 4))))
+    step = _CHUNK_ROWS if workers == 1 else max(2048, min(_CHUNK_ROWS, -(-n // (workers * 4))))
+    ctx = ruleset._ctx
 
-    def rows_json(start: int) -> str:
-        # NaN and None become null (unknown); default_handler turns anything
-        # JSON cannot hold into text, which the library then refuses for
-        # that row only, naming the field.
-        return data.iloc[start:start + step].to_json(orient="records", default_handler=str)
-
-    def screen(text: str) -> tuple[bytes, list[tuple[str, ...]], list[tuple[int, str, str]]]:
-        batch = ruleset._batch(_BATCH_FLAT)
-        _c.msc_py_batch_screen_array(batch, text)
-        return _c.msc_py_batch_columns(batch)
+    def screen(start: int) -> tuple[bytes, list[tuple[str, ...]], list[tuple[int, str]]]:
+        stop = min(start + step, n)
+        # a private list of each object column's chunk: it holds the values
+        # while the extension screens without the GIL
+        columns = [(fact, values[start:stop].tolist() if of_objects else values[start:stop])
+                   for fact, of_objects, values in specs]
+        return _c.msc_py_frame_screen(ctx, ruleset._batch(0), columns, stop - start)
 
     starts = range(0, n, step)
     if workers == 1 or len(starts) <= 1:
-        parts = [screen(rows_json(s)) for s in starts]
+        parts = [screen(s) for s in starts]
     else:
-        # pandas writes chunk k+1 while the workers screen chunk k.
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mesoscreen") as pool:
-            futures = [pool.submit(screen, rows_json(s)) for s in starts]
-            parts = [f.result() for f in futures]
+            parts = list(pool.map(screen, starts))
 
     codes = np.frombuffer(b"".join(p[0] for p in parts), dtype=np.int8)
     if len(codes) != n:  # pragma: no cover - the library gives one output per row
@@ -110,6 +119,6 @@ def screen_frame(ruleset: "RuleSet", df: "pandas.DataFrame", *, ignore_unknown: 
     rules = np.fromiter(rules_iter(), dtype=object, count=n)
     error = np.full(n, None, dtype=object)
     for p, s in zip(parts, starts):
-        for index, _code, message in p[2]:
+        for index, message in p[2]:
             error[s + index] = message
     return pd.DataFrame({"verdict": verdict, "rules": rules, "error": error}, index=df.index)

@@ -1,9 +1,10 @@
 """Result objects: what screening says, as plain Python objects.
 
-A :class:`Result` is built from the dict of contract.md (the same keys and
-order as the library's result JSON). Its typed views (findings, missing,
-instructions) are made on first use, so screening many records costs
-little until the results are read.
+A :class:`Result` holds the library's result in the compact form the
+extension builds in one call (or a dict of contract.md, or its JSON text).
+Its typed views (findings, missing, instructions) and its dict (the same
+keys and order as the library's result JSON) are made on first use, so
+screening many records costs little until the results are read.
 """
 
 from __future__ import annotations
@@ -157,6 +158,30 @@ def _lines(items: Sequence[str]) -> str:
     return "<br>".join(_e(i) for i in items)
 
 
+def _dict_from_raw(raw: tuple) -> dict[str, Any]:
+    """contract.md's dict of a result in the extension's compact form (see
+    pyfast.c, build_result): the keys in the order of the library's JSON."""
+    verdict, ruleset, findings, missing, before, after, overrides, unrecognized = raw
+    d: dict[str, Any] = {
+        "verdict": verdict,
+        "ruleset": ruleset,  # one per rule set, shared: to_dict() copies
+        "findings": [
+            {"rule": r, "severity": s, "message": m, "because": list(b), "sources": list(src)}
+            for r, s, m, b, src in findings
+        ],
+        "missing": [{"rule": r, "fact": f, "question": q} for r, f, q in missing],
+        "instructions": {
+            "before": [{"id": i, "text": t} for i, t in before],
+            "after": [{"id": i, "text": t} for i, t in after],
+        },
+    }
+    if overrides is not None:
+        d["overrides"] = [{"rule": r, "action": a, "reason": why, "changed_by": by} for r, a, why, by in overrides]
+    meds, allergies, ingredients = unrecognized
+    d["unrecognized"] = {"medications": list(meds), "allergies": list(allergies), "ingredients": list(ingredients)}
+    return d
+
+
 class Result:
     """The outcome of screening one record (contract.md's result).
 
@@ -174,9 +199,13 @@ class Result:
 
     ``to_dict()`` and ``to_json()`` give the result in contract.md's shape.
     In Jupyter the result renders as a table (``_repr_html_``).
+
+    A result of the library is held in the compact form the extension
+    builds in one call (tuples of str, shared where they come from the rule
+    table); the typed views and the dict are made from it on first use.
     """
 
-    __slots__ = ("_data", "_json", "_views")
+    __slots__ = ("_data", "_json", "_raw", "_views")
 
     #: Always true for a result; a :class:`Rejected` record has ``ok`` false.
     ok = True
@@ -187,88 +216,131 @@ class Result:
             raise TypeError("Result() needs the result dict or its JSON text")
         self._data: Optional[dict[str, Any]] = dict(data) if data is not None else None
         self._json: Optional[str] = json_text
-        self._views: dict[str, Any] = {}
+        self._raw: Optional[tuple] = None
+        self._views: Optional[dict[str, Any]] = None
+
+    @classmethod
+    def _from_raw(cls, raw: tuple) -> "Result":
+        r = cls.__new__(cls)
+        r._raw = raw
+        r._data = None
+        r._json = None
+        r._views = None
+        return r
 
     @classmethod
     def _from_dict(cls, data: dict[str, Any]) -> "Result":
         r = cls.__new__(cls)
+        r._raw = None
         r._data = data
         r._json = None
-        r._views = {}
+        r._views = None
         return r
 
     @classmethod
     def _from_json(cls, text: str) -> "Result":
         r = cls.__new__(cls)
+        r._raw = None
         r._data = None
         r._json = text
-        r._views = {}
+        r._views = None
         return r
 
     @property
     def _d(self) -> dict[str, Any]:
         d = self._data
         if d is None:
-            d = self._data = json.loads(self._json)  # type: ignore[arg-type]
+            if self._raw is not None:
+                d = self._data = _dict_from_raw(self._raw)
+            else:
+                d = self._data = json.loads(self._json)  # type: ignore[arg-type]
         return d
+
+    def _view(self, name: str, make: Any) -> Any:
+        views = self._views
+        if views is None:
+            views = self._views = {}
+        v = views.get(name)
+        if v is None:
+            v = views[name] = make()
+        return v
 
     @property
     def verdict(self) -> str:
         """The verdict: the worst finding, or ``"incomplete"`` while a blocking question is open."""
-        return self._d["verdict"]
+        raw = self._raw
+        return raw[0] if raw is not None else self._d["verdict"]
 
     @property
     def ruleset(self) -> Ruleset:
         """The rule set that produced the result."""
-        v = self._views.get("ruleset")
-        if v is None:
-            v = self._views["ruleset"] = Ruleset._from(self._d["ruleset"])
-        return v
+        raw = self._raw
+        return self._view("ruleset", lambda: Ruleset._from(raw[1] if raw is not None else self._d["ruleset"]))
 
     @property
     def findings(self) -> list[Finding]:
         """The rules that fired, in table order."""
-        v = self._views.get("findings")
-        if v is None:
-            v = self._views["findings"] = [
-                Finding(f["rule"], f["severity"], f["message"], list(f["because"]), list(f["sources"]))
-                for f in self._d["findings"]
-            ]
-        return v
+        raw = self._raw
+
+        def make() -> list[Finding]:
+            if raw is not None:
+                return [Finding(r, s, m, list(b), list(src)) for r, s, m, b, src in raw[2]]
+            return [Finding(f["rule"], f["severity"], f["message"], list(f["because"]), list(f["sources"]))
+                    for f in self._d["findings"]]
+
+        return self._view("findings", make)
 
     @property
     def missing(self) -> list[Missing]:
         """The questions still unanswered that could change the verdict."""
-        v = self._views.get("missing")
-        if v is None:
-            v = self._views["missing"] = [Missing(m["rule"], m["fact"], m["question"]) for m in self._d["missing"]]
-        return v
+        raw = self._raw
+
+        def make() -> list[Missing]:
+            if raw is not None:
+                return [Missing(r, f, q) for r, f, q in raw[3]]
+            return [Missing(m["rule"], m["fact"], m["question"]) for m in self._d["missing"]]
+
+        return self._view("missing", make)
 
     @property
     def instructions(self) -> Instructions:
         """Pre-care (``before``) and aftercare (``after``) instructions that apply."""
-        v = self._views.get("instructions")
-        if v is None:
+        raw = self._raw
+
+        def make() -> Instructions:
+            if raw is not None:
+                return Instructions([Instruction(i, t) for i, t in raw[4]], [Instruction(i, t) for i, t in raw[5]])
             ins = self._d["instructions"]
-            v = self._views["instructions"] = Instructions(
+            return Instructions(
                 [Instruction(i["id"], i["text"]) for i in ins["before"]],
                 [Instruction(i["id"], i["text"]) for i in ins["after"]],
             )
-        return v
+
+        return self._view("instructions", make)
 
     @property
     def overrides(self) -> list[Override]:
         """A clinic rule file's changes to documented rules that affect this result, with their reasons."""
+        raw = self._raw
+        if raw is not None:
+            return [Override(r, a, why, by) for r, a, why, by in raw[6] or ()]
         return [Override(o["rule"], o["action"], o["reason"], o["changed_by"]) for o in self._d.get("overrides", ())]
 
     @property
     def unrecognized(self) -> dict[str, list[str]]:
         """Names not in the lexicons: ``{"medications": [...], "allergies": [...], "ingredients": [...]}``."""
+        raw = self._raw
+        if raw is not None:
+            meds, allergies, ingredients = raw[7]
+            return {"medications": list(meds), "allergies": list(allergies), "ingredients": list(ingredients)}
         return {k: list(v) for k, v in self._d["unrecognized"].items()}
 
     @property
     def fired(self) -> tuple[str, ...]:
         """The ids of the rules that fired, in table order."""
+        raw = self._raw
+        if raw is not None:
+            return tuple(f[0] for f in raw[2])
         return tuple(f["rule"] for f in self._d["findings"])
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,0 +1,1941 @@
+/*
+ * The Python binding's fast paths (declared in pyfast.h).
+ *
+ * Records. A Python value reaches the library in two steps:
+ *
+ *   1. convert(), under the GIL, makes a cell of it: a C view of the value
+ *      (null, a bool, a number, a word as UTF-8, a list of words) that
+ *      knows nothing of the field. The cell points into Python objects that
+ *      are held (or owned by a private list) until the record is screened,
+ *      so that step 2 can run with the GIL released;
+ *   2. apply(), with or without the GIL, checks the cell against the fact's
+ *      type exactly as the JSON edge checks a JSON value
+ *      (libmesoscreen/json/record_json.c) and calls the same public setter
+ *      (msc_record_set_answer, _number, _word, _list, msc_record_unset),
+ *      whose own checks and messages then apply.
+ *
+ * The same two functions serve a record dict (screen, screen_many,
+ * questions: record_ops() walks {"patient": {...}, "plan": {...}} as the
+ * JSON edge walks the object) and a DataFrame's columns (screen_frame: a
+ * column's values are converted once, then msc_batch_screen_fill() calls
+ * apply() for each row). A refused value never raises halfway: it becomes a
+ * cell that apply() refuses in its turn, and an unknown key stops the
+ * reading only after the fields before it were applied, so the first error
+ * in the record's order is the one reported, as with JSON.
+ *
+ * Results. build_result() makes the result from the accessors in one call,
+ * as tuples of str (a compact form that mesoscreen.Result turns into
+ * contract.md's dict when asked). What comes from the rule set (rule ids,
+ * messages, sources, questions, instruction texts, the ruleset block) is
+ * the same from one result to the next: its strs are cached in the
+ * context, keyed by the library's pointer and checked against the text
+ * each time (a cache hit is proven equal, never assumed), and tuples of
+ * the same items are interned, so that a cohort's results share them.
+ *
+ * Every function that touches a Python object runs with the GIL held; the
+ * code between Py_BEGIN_ALLOW_THREADS and Py_END_ALLOW_THREADS touches only
+ * cells, records, results and batches.
+ */
+#include "pyfast.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__GNUC__)
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PRINTF_LIKE(f, a)
+#endif
+
+#define CTX_NAME "mesoscreen._ctx"
+#define POOL_NAME "mesoscreen._pool"
+#define NO_INDEX ((size_t)-1)
+#define MAX_POOL 65536
+
+/* ------------------------------------------------------------- utilities */
+
+static PyObject *text(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+/* A message as str (invalid UTF-8 from a cut is replaced). */
+static PyObject *text(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(buf))
+		n = (int)sizeof(buf) - 1;
+	return PyUnicode_DecodeUTF8(buf, n, "replace");
+}
+
+/* Library text as str; NULL gives "". */
+static PyObject *pstr(const char *s)
+{
+	return PyUnicode_DecodeUTF8(s ? s : "", s ? (Py_ssize_t)strlen(s) : 0, "replace");
+}
+
+static char *dup_text(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/* Grows a buffer that may start as a caller's local array (`local`). */
+static int grow(void **arr, size_t *cap, size_t need, size_t size, const void *local)
+{
+	size_t n;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	n = *cap ? *cap : 16;
+	while (n < need)
+		n *= 2;
+	if (n > SIZE_MAX / size) {
+		PyErr_NoMemory();
+		return -1;
+	}
+	if (*arr == local) {
+		p = malloc(n * size);
+		if (p && *cap)
+			memcpy(p, *arr, *cap * size);
+	} else {
+		p = realloc(*arr, n * size);
+	}
+	if (!p) {
+		PyErr_NoMemory();
+		return -1;
+	}
+	*arr = p;
+	*cap = n;
+	return 0;
+}
+
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* -------------------------------------------------------------- the context */
+
+enum { FK_YESNO, FK_NUMBER, FK_ENUM, FK_LIST };
+
+typedef struct pyfact {
+	char *path;         /* "patient.pregnant" (owned) */
+	const char *name;   /* "pregnant", in path */
+	int section;
+	int kind;           /* FK_* */
+	int accepts_never;  /* a number fact that takes "never" */
+} pyfact;
+
+/* Keys of the ruleset dict, interned once. */
+enum { KY_NAME, KY_VERSION, KY_FILES, KY_RULESET, KY_SHA256, KY_COUNT };
+static const char *const key_names[KY_COUNT] = { "name", "version", "files", "ruleset", "sha256" };
+
+/* Any other text likely to repeat (a rule's own question, an override's
+ * action) as str, by its pointer: valid while the text at that pointer is
+ * still the same (checked on every hit). */
+#define STR_BITS 12
+typedef struct str_slot {
+	const char *p;
+	PyObject *o;
+	const char *u;  /* o's UTF-8 */
+	Py_ssize_t n;
+} str_slot;
+
+/* A short text of a result ("plan.area = scalp", an unrecognised name) as
+ * str, by its content: the same str for the same text, wherever the result
+ * keeps it. */
+#define WORD_BITS 10
+#define WORD_MAX 120
+typedef struct word_slot {
+	uint64_t h;
+	size_t n;
+	PyObject *o;
+	char s[WORD_MAX];
+} word_slot;
+
+/* Tuples of a result, interned by the identity of their items (which a
+ * tuple holds, so that an identity is never reused while it is cached). */
+#define TUPLE_BITS 12
+
+/* A batch's fired rule ids ("CI.PREGNANCY,PR.DEPTH") as a tuple, by text. */
+#define FIRED_BITS 10
+typedef struct fired_slot {
+	uint64_t h;
+	char *s;
+	PyObject *t;
+} fired_slot;
+
+/* The texts the rule set owns (its msc_rule_info, msc_fact_info and file
+ * strings), by pointer: immutable while the rule set lives, so that a hit
+ * needs no comparison. Open addressing, filled once. */
+typedef struct own_slot {
+	const char *p;
+	PyObject *o;
+} own_slot;
+
+typedef struct ctx {
+	const msc_rules *rules;
+	PyObject *owner, *plain, *record_error, *mapping;
+	PyTypeObject *result_type;   /* mesoscreen.Result */
+	PyObject *result_slots[4];   /* "_raw", "_data", "_json", "_views" */
+	own_slot *own;
+	size_t own_mask;
+	size_t nfacts, nsections;
+	pyfact *facts;
+	char **sections;
+	char sections_text[256];   /* "patient or plan" */
+	PyObject *section_map;     /* str -> section index */
+	PyObject **key_maps;       /* per section: bare name -> fact index */
+	PyObject *keys[KY_COUNT];
+	PyObject *verdicts[MSC_CONTRAINDICATED + 1];
+	PyObject *ruleset;         /* the "ruleset" block of every result */
+	char *ruleset_name, *ruleset_version;
+	int overrides;             /* results carry "overrides" */
+	str_slot strs[1u << STR_BITS];
+	word_slot words[1u << WORD_BITS];
+	PyObject *tuples[1u << TUPLE_BITS];
+	fired_slot fired[1u << FIRED_BITS];
+} ctx;
+
+static ctx *get_ctx(PyObject *cap)
+{
+	return (ctx *)PyCapsule_GetPointer(cap, CTX_NAME);
+}
+
+static void ctx_free(ctx *x)
+{
+	size_t i;
+
+	if (!x)
+		return;
+	for (i = 0; i < x->nfacts; i++)
+		free(x->facts[i].path);
+	free(x->facts);
+	for (i = 0; i < x->nsections; i++) {
+		free(x->sections[i]);
+		if (x->key_maps)
+			Py_XDECREF(x->key_maps[i]);
+	}
+	free(x->sections);
+	free(x->key_maps);
+	for (i = 0; i < KY_COUNT; i++)
+		Py_XDECREF(x->keys[i]);
+	for (i = 0; i <= MSC_CONTRAINDICATED; i++)
+		Py_XDECREF(x->verdicts[i]);
+	for (i = 0; i < (1u << STR_BITS); i++)
+		Py_XDECREF(x->strs[i].o);
+	for (i = 0; i < (1u << WORD_BITS); i++)
+		Py_XDECREF(x->words[i].o);
+	for (i = 0; i < (1u << TUPLE_BITS); i++)
+		Py_XDECREF(x->tuples[i]);
+	for (i = 0; i < (1u << FIRED_BITS); i++) {
+		free(x->fired[i].s);
+		Py_XDECREF(x->fired[i].t);
+	}
+	for (i = 0; x->own && i <= x->own_mask; i++)
+		Py_XDECREF(x->own[i].o);
+	free(x->own);
+	for (i = 0; i < 4; i++)
+		Py_XDECREF(x->result_slots[i]);
+	Py_XDECREF((PyObject *)x->result_type);
+	free(x->ruleset_name);
+	free(x->ruleset_version);
+	Py_XDECREF(x->ruleset);
+	Py_XDECREF(x->section_map);
+	Py_XDECREF(x->mapping);
+	Py_XDECREF(x->plain);
+	Py_XDECREF(x->record_error);
+	Py_XDECREF(x->owner); /* last: it may free the rule set */
+	free(x);
+}
+
+static void ctx_capsule_free(PyObject *cap)
+{
+	ctx_free((ctx *)PyCapsule_GetPointer(cap, CTX_NAME));
+}
+
+/* Steals v; -1 if v is NULL or the insertion fails. */
+static int put(PyObject *dict, PyObject *key, PyObject *v)
+{
+	int rc;
+	if (!v)
+		return -1;
+	rc = PyDict_SetItem(dict, key, v);
+	Py_DECREF(v);
+	return rc;
+}
+
+static PyObject *str_or_none(const char *s)
+{
+	if (s)
+		return pstr(s);
+	Py_RETURN_NONE;
+}
+
+/* {"name", "version"} and, with clinic files, "files" (as the result JSON). */
+static PyObject *ruleset_dict(const ctx *x, const char *name, const char *version)
+{
+	PyObject *d = PyDict_New(), *files, *e;
+	size_t i, n = msc_rules_file_count(x->rules);
+
+	if (!d || put(d, x->keys[KY_NAME], pstr(name)) || put(d, x->keys[KY_VERSION], pstr(version)))
+		goto fail;
+	if (n) {
+		files = PyList_New((Py_ssize_t)n);
+		if (put(d, x->keys[KY_FILES], files))
+			goto fail;
+		for (i = 0; i < n; i++) {
+			const msc_rules_file *f = msc_rules_file_get(x->rules, i);
+			if (!(e = PyDict_New()))
+				goto fail;
+			PyList_SET_ITEM(files, (Py_ssize_t)i, e);
+			if (put(e, x->keys[KY_NAME], pstr(f->name)) ||
+			    put(e, x->keys[KY_RULESET], str_or_none(f->ruleset)) ||
+			    put(e, x->keys[KY_VERSION], str_or_none(f->version)) ||
+			    put(e, x->keys[KY_SHA256], pstr(f->sha256)))
+				goto fail;
+		}
+	}
+	return d;
+fail:
+	Py_XDECREF(d);
+	return NULL;
+}
+
+static int add_section(ctx *x, const char *name, size_t n)
+{
+	size_t i;
+	void *arr;
+
+	for (i = 0; i < x->nsections; i++)
+		if (strlen(x->sections[i]) == n && memcmp(x->sections[i], name, n) == 0)
+			return (int)i;
+	arr = realloc(x->sections, (x->nsections + 1) * sizeof(char *));
+	if (!arr)
+		return -1;
+	x->sections = arr;
+	if (!(x->sections[x->nsections] = dup_text(name, n)))
+		return -1;
+	return (int)x->nsections++;
+}
+
+static own_slot *own_find(const ctx *x, const char *p)
+{
+	size_t h = (size_t)mix((uint64_t)(uintptr_t)p) & x->own_mask;
+	while (x->own[h].p && x->own[h].p != p)
+		h = (h + 1) & x->own_mask;
+	return &x->own[h];
+}
+
+static int own_add(ctx *x, const char *p)
+{
+	own_slot *sl;
+	if (!p)
+		return 0;
+	sl = own_find(x, p);
+	if (sl->p)
+		return 0;
+	if (!(sl->o = pstr(p)))
+		return -1;
+	sl->p = p;
+	return 0;
+}
+
+/* Every text the rule set hands out through its public information. */
+static int own_texts(ctx *x, int add, size_t *count)
+{
+	const msc_rules *r = x->rules;
+	size_t i, j, n = 0;
+	int rc = 0;
+#define OWN(s) (n++, rc = rc || (add && own_add(x, (s))))
+	OWN(msc_rules_name(r));
+	OWN(msc_rules_version(r));
+	for (i = 0; i < msc_rules_count(r); i++) {
+		const msc_rule_info *in = msc_rules_get(r, i);
+		OWN(in->id);
+		OWN(in->message);
+		OWN(in->origin);
+		OWN(in->reason);
+		OWN(in->changed_by);
+		for (j = 0; j < in->source_count; j++)
+			OWN(in->sources[j]);
+	}
+	for (i = 0; i < msc_rules_fact_count(r); i++) {
+		const msc_fact_info *f = msc_rules_fact(r, i);
+		OWN(f->path);
+		OWN(f->question);
+	}
+	for (i = 0; i < msc_rules_file_count(r); i++) {
+		const msc_rules_file *f = msc_rules_file_get(r, i);
+		OWN(f->name);
+	}
+#undef OWN
+	*count = n;
+	return rc ? -1 : 0;
+}
+
+PyObject *msc_py_ctx_new(const msc_rules *rules, PyObject *owner, PyObject *plain, PyObject *record_error,
+			 PyObject *result_type)
+{
+	static const char *const slot_names[4] = { "_raw", "_data", "_json", "_views" };
+	msc_record *probe = NULL;
+	PyObject *abc, *cap, *v;
+	size_t i, o;
+	ctx *x;
+
+	if (!rules || !owner || !PyCallable_Check(plain) || !PyCallable_Check(record_error) ||
+	    !PyType_Check(result_type)) {
+		PyErr_SetString(PyExc_TypeError, "msc_py_ctx_new: rules, owner, plain, record_error, result type");
+		return NULL;
+	}
+	if (!(x = calloc(1, sizeof(*x))))
+		return PyErr_NoMemory();
+	x->rules = rules;
+	Py_INCREF(result_type);
+	x->result_type = (PyTypeObject *)result_type;
+	for (i = 0; i < 4; i++)
+		if (!(x->result_slots[i] = PyUnicode_InternFromString(slot_names[i])))
+			goto fail;
+	Py_INCREF(owner);
+	x->owner = owner;
+	Py_INCREF(plain);
+	x->plain = plain;
+	Py_INCREF(record_error);
+	x->record_error = record_error;
+	if (!(abc = PyImport_ImportModule("collections.abc")))
+		goto fail;
+	x->mapping = PyObject_GetAttrString(abc, "Mapping");
+	Py_DECREF(abc);
+	if (!x->mapping)
+		goto fail;
+
+	x->nfacts = msc_rules_fact_count(rules);
+	if (!(x->facts = calloc(x->nfacts ? x->nfacts : 1, sizeof(pyfact))) ||
+	    msc_record_new(&probe, rules) != MSC_OK) {
+		PyErr_NoMemory();
+		goto fail;
+	}
+	for (i = 0; i < x->nfacts; i++) {
+		const msc_fact_info *info = msc_rules_fact(rules, i);
+		const char *dot = info ? strchr(info->path, '.') : NULL;
+		pyfact *f = &x->facts[i];
+		if (!dot) {
+			PyErr_Format(PyExc_RuntimeError, "fact %zu has no section", i);
+			goto fail;
+		}
+		if (!(f->path = dup_text(info->path, strlen(info->path))) ||
+		    (f->section = add_section(x, info->path, (size_t)(dot - info->path))) < 0) {
+			PyErr_NoMemory();
+			goto fail;
+		}
+		f->name = f->path + (dot - info->path) + 1;
+		if (strcmp(info->type, "yesno") == 0)
+			f->kind = FK_YESNO;
+		else if (strcmp(info->type, "number") == 0)
+			f->kind = FK_NUMBER;
+		else if (strcmp(info->type, "enum") == 0)
+			f->kind = FK_ENUM;
+		else
+			f->kind = FK_LIST;
+		/* the public API does not say which number facts take "never":
+		 * the setter does */
+		f->accepts_never = f->kind == FK_NUMBER && msc_record_set_word(probe, f->path, "never") == MSC_OK;
+	}
+	msc_record_free(probe);
+	probe = NULL;
+
+	/* look-ups of the dict path: section name -> index, bare name -> fact */
+	if (!(x->section_map = PyDict_New()) ||
+	    !(x->key_maps = calloc(x->nsections ? x->nsections : 1, sizeof(PyObject *))))
+		goto nomem;
+	o = 0;
+	for (i = 0; i < x->nsections; i++) {
+		if (!(x->key_maps[i] = PyDict_New()))
+			goto fail;
+		v = PyLong_FromSize_t(i);
+		if (!v || PyDict_SetItemString(x->section_map, x->sections[i], v) < 0) {
+			Py_XDECREF(v);
+			goto fail;
+		}
+		Py_DECREF(v);
+		o += (size_t)snprintf(x->sections_text + o, sizeof(x->sections_text) - o, "%s%s",
+				      i == 0 ? "" : i + 1 == x->nsections ? " or " : ", ", x->sections[i]);
+		if (o >= sizeof(x->sections_text))
+			o = sizeof(x->sections_text) - 1;
+	}
+	for (i = 0; i < x->nfacts; i++) {
+		v = PyLong_FromSize_t(i);
+		if (!v || PyDict_SetItemString(x->key_maps[x->facts[i].section], x->facts[i].name, v) < 0) {
+			Py_XDECREF(v);
+			goto fail;
+		}
+		Py_DECREF(v);
+	}
+
+	/* what results share */
+	for (i = 0; i < KY_COUNT; i++)
+		if (!(x->keys[i] = PyUnicode_InternFromString(key_names[i])))
+			goto fail;
+	for (i = 0; i <= MSC_CONTRAINDICATED; i++)
+		if (!(x->verdicts[i] = PyUnicode_InternFromString(msc_verdict_name((int)i))))
+			goto fail;
+	if (!(x->ruleset_name = dup_text(msc_rules_name(rules), strlen(msc_rules_name(rules)))) ||
+	    !(x->ruleset_version = dup_text(msc_rules_version(rules), strlen(msc_rules_version(rules)))))
+		goto nomem;
+	if (!(x->ruleset = ruleset_dict(x, x->ruleset_name, x->ruleset_version)))
+		goto fail;
+	for (i = 0; i < msc_rules_count(rules) && !x->overrides; i++)
+		x->overrides = msc_rules_get(rules, i)->changed_by != NULL;
+	own_texts(x, 0, &o);
+	for (x->own_mask = 15; x->own_mask < 2 * o; x->own_mask = 2 * x->own_mask + 1)
+		;
+	if (!(x->own = calloc(x->own_mask + 1, sizeof(own_slot))))
+		goto nomem;
+	if (own_texts(x, 1, &o))
+		goto fail;
+
+	if (!(cap = PyCapsule_New(x, CTX_NAME, ctx_capsule_free)))
+		goto fail;
+	return cap;
+nomem:
+	PyErr_NoMemory();
+fail:
+	msc_record_free(probe);
+	ctx_free(x);
+	return NULL;
+}
+
+PyObject *msc_py_ctx_facts(PyObject *cap)
+{
+	ctx *x = get_ctx(cap);
+	PyObject *list;
+	size_t i;
+
+	if (!x || !(list = PyList_New((Py_ssize_t)x->nfacts)))
+		return NULL;
+	for (i = 0; i < x->nfacts; i++) {
+		PyObject *t = Py_BuildValue("(ss)", x->facts[i].path, x->facts[i].name);
+		if (!t) {
+			Py_DECREF(list);
+			return NULL;
+		}
+		PyList_SET_ITEM(list, (Py_ssize_t)i, t);
+	}
+	return list;
+}
+
+/* ------------------------------------------------------------------ cells */
+
+/* What a Python value is, for the library. */
+enum {
+	C_ABSENT = 0, /* not given (calloc'd cells) */
+	C_NULL,       /* None, NaN: unknown */
+	C_BOOL,       /* b */
+	C_NUMBER,     /* u.d */
+	C_WORD,       /* a str: u.s, n bytes (a lone surrogate kept as such: not
+		       * valid UTF-8, which the setters refuse); b: holds a NUL */
+	C_LIST,       /* a list or tuple of str: n entries from items[u.off];
+		       * b: E_ITEM (entry n is not a str), E_LONG (n entries,
+		       * too many) or E_NUL (entry n holds a NUL) */
+	C_OTHER       /* anything else */
+};
+
+/* Refusals of the binding's own (the setters report the others). */
+enum { E_NONE = 0, E_TYPE, E_ITEM, E_NUL, E_LONG };
+
+typedef struct cell {
+	union {
+		double d;
+		const char *s;
+		size_t off;
+	} u;
+	size_t n;
+	unsigned char kind, b;
+} cell;
+
+typedef struct memo_slot {
+	PyObject *key;
+	cell c;
+} memo_slot;
+
+/* What cells point into: the list entries, the references that keep them
+ * alive, and (for columns) the cells of objects already converted. */
+typedef struct store {
+	const char **items;
+	size_t nitems, icap;
+	const void *items_local;
+	PyObject **keep;
+	size_t nkeep, kcap;
+	const void *keep_local;
+	memo_slot *memo;
+	size_t memo_cap, memo_n;
+} store;
+
+static void store_init(store *st, const char **items, size_t icap, PyObject **keep, size_t kcap)
+{
+	memset(st, 0, sizeof(*st));
+	st->items = items;
+	st->items_local = items;
+	st->icap = icap;
+	st->keep = keep;
+	st->keep_local = keep;
+	st->kcap = kcap;
+}
+
+/* Drops the references (GIL held) and frees the buffers. */
+static void store_release(store *st)
+{
+	size_t i;
+	for (i = 0; i < st->nkeep; i++)
+		Py_DECREF(st->keep[i]);
+	if ((const void *)st->items != st->items_local)
+		free(st->items);
+	if ((const void *)st->keep != st->keep_local)
+		free(st->keep);
+	free(st->memo);
+	memset(st, 0, sizeof(*st));
+}
+
+static int store_keep(store *st, PyObject *o)
+{
+	void *arr = st->keep;
+	if (grow(&arr, &st->kcap, st->nkeep + 1, sizeof(PyObject *), st->keep_local))
+		return -1;
+	st->keep = arr;
+	Py_INCREF(o);
+	st->keep[st->nkeep++] = o;
+	return 0;
+}
+
+static int memo_init(store *st, size_t cap)
+{
+	if (!(st->memo = calloc(cap, sizeof(memo_slot)))) {
+		PyErr_NoMemory();
+		return -1;
+	}
+	st->memo_cap = cap;
+	return 0;
+}
+
+static size_t memo_hash(const store *st, PyObject *key)
+{
+	return (size_t)mix((uint64_t)(uintptr_t)key) & (st->memo_cap - 1);
+}
+
+static int memo_get(const store *st, PyObject *key, cell *out)
+{
+	size_t h = memo_hash(st, key);
+	while (st->memo[h].key) {
+		if (st->memo[h].key == key) {
+			*out = st->memo[h].c;
+			return 1;
+		}
+		h = (h + 1) & (st->memo_cap - 1);
+	}
+	return 0;
+}
+
+/* The keys are objects the caller holds for the whole conversion. */
+static int memo_put(store *st, PyObject *key, const cell *c)
+{
+	size_t h;
+	if (2 * (st->memo_n + 1) > st->memo_cap) {
+		memo_slot *old = st->memo;
+		size_t i, cap = st->memo_cap;
+		if (memo_init(st, cap * 2)) {
+			st->memo = old;
+			return -1;
+		}
+		for (i = 0; i < cap; i++)
+			if (old[i].key) {
+				h = memo_hash(st, old[i].key);
+				while (st->memo[h].key)
+					h = (h + 1) & (st->memo_cap - 1);
+				st->memo[h] = old[i];
+			}
+		free(old);
+	}
+	h = memo_hash(st, key);
+	while (st->memo[h].key)
+		h = (h + 1) & (st->memo_cap - 1);
+	st->memo[h].key = key;
+	st->memo[h].c = *c;
+	st->memo_n++;
+	return 0;
+}
+
+/* A str's UTF-8 (cached in the str object, so it lives as long as the
+ * str); a lone surrogate makes it invalid UTF-8 (in a bytes object the
+ * store holds), for the setter to refuse as it refuses such JSON. */
+static const char *utf8(store *st, PyObject *v, Py_ssize_t *n, int *kept)
+{
+	const char *s = PyUnicode_AsUTF8AndSize(v, n);
+	PyObject *b;
+
+	*kept = 0;
+	if (s || !PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
+		return s;
+	PyErr_Clear();
+	if (!(b = PyUnicode_AsEncodedString(v, "utf-8", "surrogatepass")))
+		return NULL;
+	*kept = 1;
+	s = store_keep(st, b) ? NULL : PyBytes_AS_STRING(b);
+	*n = PyBytes_GET_SIZE(b);
+	Py_DECREF(b);
+	return s;
+}
+
+static int convert_word(store *st, PyObject *v, cell *c, int hold)
+{
+	Py_ssize_t n;
+	int kept;
+	const char *s = utf8(st, v, &n, &kept);
+
+	if (!s)
+		return -1;
+	c->kind = C_WORD;
+	c->u.s = s;
+	c->n = (size_t)n;
+	c->b = memchr(s, '\0', (size_t)n) != NULL;
+	return hold && !kept ? store_keep(st, v) : 0;
+}
+
+/* A list or tuple (or a subclass: its items are read directly), checked as
+ * the JSON edge reads an array: entry by entry, a non-string refused, a
+ * 65th entry refused; then entry by entry as msc_record_set_list() does,
+ * where a NUL is refused in its turn (see apply). */
+static int convert_list(store *st, PyObject *v, cell *c)
+{
+	Py_ssize_t i, n = PySequence_Fast_GET_SIZE(v);
+	PyObject **objs = PySequence_Fast_ITEMS(v);
+	void *arr = st->items;
+	size_t nul = NO_INDEX;
+
+	c->kind = C_LIST;
+	for (i = 0; i < n && i <= MSC_MAX_LIST; i++) {
+		if (!PyUnicode_Check(objs[i])) {
+			c->b = E_ITEM;
+			c->n = (size_t)i;
+			return 0;
+		}
+		if (i == MSC_MAX_LIST) {
+			c->b = E_LONG;
+			c->n = (size_t)n;
+			return 0;
+		}
+	}
+	if (grow(&arr, &st->icap, st->nitems + (size_t)n, sizeof(char *), st->items_local))
+		return -1;
+	st->items = arr;
+	for (i = 0; i < n; i++) {
+		Py_ssize_t len;
+		int kept;
+		const char *s = utf8(st, objs[i], &len, &kept);
+		if (!s)
+			return -1;
+		if (nul == NO_INDEX && memchr(s, '\0', (size_t)len))
+			nul = (size_t)i;
+		st->items[st->nitems + (size_t)i] = s;
+		/* the list itself may change once the GIL is released: hold the entries */
+		if (!kept && store_keep(st, objs[i]))
+			return -1;
+	}
+	c->u.off = st->nitems;
+	c->n = (size_t)n;
+	if (nul != NO_INDEX) {
+		c->b = E_NUL;
+		c->n = nul;
+	}
+	st->nitems += (size_t)n;
+	return 0;
+}
+
+/*
+ * A Python value as a cell: None -> null; bool; int and float -> number
+ * (NaN -> null: a DataFrame's missing value; an int too large for a double
+ * -> infinity, which the setter refuses as it refuses such a JSON number);
+ * str -> word; list or tuple -> list. Anything else goes once through the context's `plain` (numpy
+ * scalars and arrays, pandas NA) and is C_OTHER if it is still none of
+ * these. `hold`: keep a reference to a str used (a record dict may change
+ * once the GIL is released; a column list is private and holds its own).
+ * `top`: may use `plain` and the memo. Returns -1 only with a Python
+ * exception (memory, or `plain` raised).
+ */
+static int convert(ctx *x, store *st, PyObject *v, cell *c, int hold, int top)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = C_OTHER;
+	if (v == Py_None) {
+		c->kind = C_NULL;
+		return 0;
+	}
+	if (PyBool_Check(v)) {
+		c->kind = C_BOOL;
+		c->b = v == Py_True;
+		return 0;
+	}
+	if (PyUnicode_Check(v))
+		return convert_word(st, v, c, hold);
+	if (PyFloat_Check(v)) {
+		double d = PyFloat_AS_DOUBLE(v);
+		c->kind = isnan(d) ? C_NULL : C_NUMBER;
+		c->u.d = d;
+		return 0;
+	}
+	if (PyLong_Check(v)) {
+		int overflow = 0;
+		long long ll = PyLong_AsLongLongAndOverflow(v, &overflow);
+		double d = (double)ll;
+		if (ll == -1 && PyErr_Occurred())
+			return -1;
+		if (overflow) {
+			d = PyLong_AsDouble(v);
+			if (d == -1.0 && PyErr_Occurred()) {
+				if (!PyErr_ExceptionMatches(PyExc_OverflowError))
+					return -1;
+				PyErr_Clear();
+				d = overflow < 0 ? -HUGE_VAL : HUGE_VAL;
+			}
+		}
+		c->kind = C_NUMBER;
+		c->u.d = d;
+		return 0;
+	}
+	if (top && st->memo && memo_get(st, v, c))
+		return 0;
+	if (PyList_Check(v) || PyTuple_Check(v)) {
+		if (convert_list(st, v, c))
+			return -1;
+	} else if (top) {
+		PyObject *p = PyObject_CallOneArg(x->plain, v);
+		int rc = 0;
+		if (!p)
+			return -1;
+		if (p != v)
+			rc = store_keep(st, p) || convert(x, st, p, c, 0, 0) ? -1 : 0;
+		Py_DECREF(p);
+		if (rc)
+			return -1;
+	}
+	return top && st->memo ? memo_put(st, v, c) : 0;
+}
+
+/* ------------------------------------------------------------------ apply */
+
+typedef struct errinfo {
+	int err;     /* E_*; E_NONE: the library's last error says what */
+	int fact;
+	size_t idx;  /* the list entry, NO_INDEX, or for E_LONG the count */
+} errinfo;
+
+static int refuse_at(errinfo *e, int err, int fact, size_t idx)
+{
+	e->err = err;
+	e->fact = fact;
+	e->idx = idx;
+	return err == E_LONG ? MSC_ELIMIT : MSC_EFIELD;
+}
+
+/*
+ * The one value -> setter dispatch: what the JSON edge accepts for each
+ * type of fact (libmesoscreen/json/record_json.c: value, entry), and
+ * nothing else, through the same setters. Runs without the GIL. Returns the
+ * setter's status, or a refusal of the binding's own described in `e`.
+ */
+static int apply(const ctx *x, msc_record *rec, int fi, const cell *c, const char *const *items, errinfo *e)
+{
+	const pyfact *f = &x->facts[fi];
+	int rc;
+
+	switch (c->kind) {
+	case C_ABSENT:
+		return MSC_OK;
+	case C_NULL:
+		return msc_record_unset(rec, f->path);
+	case C_BOOL:
+		if (f->kind == FK_YESNO)
+			return msc_record_set_answer(rec, f->path, c->b ? MSC_YES : MSC_NO);
+		break;
+	case C_NUMBER:
+		if (f->kind == FK_NUMBER)
+			return msc_record_set_number(rec, f->path, c->u.d);
+		break;
+	case C_WORD:
+		if (f->kind == FK_YESNO || f->kind == FK_ENUM)
+			return c->b ? refuse_at(e, E_NUL, fi, NO_INDEX) : msc_record_set_word(rec, f->path, c->u.s);
+		if (f->kind == FK_NUMBER && f->accepts_never && !c->b && strcmp(c->u.s, "never") == 0)
+			return msc_record_set_word(rec, f->path, "never");
+		break;
+	case C_LIST:
+		if (f->kind != FK_LIST)
+			break;
+		if (c->b == E_ITEM || c->b == E_LONG)
+			return refuse_at(e, c->b, fi, c->n);
+		/* entry n holds a NUL: the setter checks the entries before it
+		 * first, as it would in one call (the record is emptied anyway) */
+		rc = msc_record_set_list(rec, f->path, c->n ? items + c->u.off : NULL, c->n);
+		if (rc || c->b != E_NUL)
+			return rc;
+		return refuse_at(e, E_NUL, fi, c->n);
+	default:
+		break;
+	}
+	return refuse_at(e, E_TYPE, fi, NO_INDEX);
+}
+
+/* The message of a refusal of the binding's own (the JSON edge's words). */
+static PyObject *refusal_text(const ctx *x, const errinfo *e)
+{
+	const pyfact *f = &x->facts[e->fact];
+	char where[MSC_MAX_TEXT + 64];
+
+	if (e->idx == NO_INDEX || e->err == E_LONG)
+		snprintf(where, sizeof(where), "%s", f->path);
+	else
+		snprintf(where, sizeof(where), "%s[%zu]", f->path, e->idx);
+	switch (e->err) {
+	case E_TYPE:
+		switch (f->kind) {
+		case FK_YESNO:
+			return text("%s: expected true, false, null, \"yes\", \"no\" or \"unknown\"", where);
+		case FK_NUMBER:
+			return text("%s: expected a number%s or null", where, f->accepts_never ? ", \"never\"" : "");
+		case FK_ENUM:
+			return text("%s: expected a string or null", where);
+		default:
+			return text("%s: expected a list of strings, [] for none, or null", where);
+		}
+	case E_ITEM:
+		return text("%s: expected a string", where);
+	case E_NUL:
+		return text("%s: holds a NUL character", where);
+	case E_LONG:
+		return text("%s: more than the limit of %d entries", where, MSC_MAX_LIST);
+	default:
+		return text("%s: refused", where);
+	}
+}
+
+/* Raises the exception of a refused record (steals msg). */
+static void raise_record(const ctx *x, int code, PyObject *msg)
+{
+	PyObject *exc;
+
+	if (!msg)
+		return;
+	if (code == MSC_ENOMEM) {
+		PyErr_SetObject(PyExc_MemoryError, msg);
+	} else if (code == MSC_EINVAL) {
+		PyErr_SetObject(PyExc_TypeError, msg);
+	} else if ((exc = PyObject_CallFunction(x->record_error, "Os", msg, msc_status_name(code)))) {
+		PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+		Py_DECREF(exc);
+	}
+	Py_DECREF(msg);
+}
+
+/* ------------------------------------------------------------ record dicts */
+
+/* One step of reading a record dict: a field's cell, or a section that is
+ * present (fact < 0: section -1 - fact). */
+typedef struct op {
+	int fact;
+	cell c;
+} op;
+
+typedef struct opvec {
+	op *v;
+	size_t n, cap;
+	const void *local;
+} opvec;
+
+static op *push_op(opvec *ops, int fact)
+{
+	void *arr = ops->v;
+	op *o;
+	if (grow(&arr, &ops->cap, ops->n + 1, sizeof(op), ops->local))
+		return NULL;
+	ops->v = arr;
+	o = &ops->v[ops->n++];
+	memset(o, 0, sizeof(*o));
+	o->fact = fact;
+	return o;
+}
+
+static void ops_release(opvec *ops)
+{
+	if ((const void *)ops->v != ops->local)
+		free(ops->v);
+}
+
+/* A record refused while it was read (unknown key, not a dict...). */
+typedef struct refusal {
+	int code;
+	PyObject *msg;
+} refusal;
+
+static int refuse(refusal *r, PyObject *msg)
+{
+	r->code = MSC_EFIELD;
+	r->msg = msg;
+	return msg ? 0 : -1;
+}
+
+/* A key for a message: its text (UTF-8, cut to fit), whatever it is. */
+static void key_text(PyObject *key, char *buf, size_t size)
+{
+	PyObject *s = PyUnicode_Check(key) ? (Py_INCREF(key), key) : PyObject_Str(key);
+	PyObject *b = s ? PyUnicode_AsEncodedString(s, "utf-8", "backslashreplace") : NULL;
+
+	if (b)
+		snprintf(buf, size, "%s", PyBytes_AS_STRING(b));
+	else
+		snprintf(buf, size, "<%s>", Py_TYPE(key)->tp_name);
+	if (!b)
+		PyErr_Clear();
+	Py_XDECREF(b);
+	Py_XDECREF(s);
+}
+
+/* -1 not one, -2 with an exception. A str is looked up by its text, so
+ * that a str subclass cannot run code for its hash or equality. */
+static int lookup(PyObject *map, PyObject *key)
+{
+	PyObject *v;
+	if (PyUnicode_CheckExact(key)) {
+		v = PyDict_GetItemWithError(map, key);
+	} else if (PyUnicode_Check(key)) {
+		Py_ssize_t n;
+		const char *s = PyUnicode_AsUTF8AndSize(key, &n);
+		if (!s || memchr(s, '\0', (size_t)n)) {
+			PyErr_Clear();
+			return -1;
+		}
+		v = PyDict_GetItemString(map, s);
+	} else {
+		return -1;
+	}
+	if (!v)
+		return PyErr_Occurred() ? -2 : -1;
+	return (int)PyLong_AsLong(v);
+}
+
+/* A mapping that is not a dict, as a dict held by the store; NULL (no
+ * exception) if it is not a mapping. */
+static PyObject *as_dict(ctx *x, store *st, PyObject *v, int *error)
+{
+	PyObject *d;
+	int m;
+
+	*error = 0;
+	if (PyDict_Check(v))
+		return v;
+	if ((m = PyObject_IsInstance(v, x->mapping)) <= 0) {
+		*error = m < 0;
+		return NULL;
+	}
+	if (!(d = PyDict_New()) || PyDict_Merge(d, v, 1) < 0 || store_keep(st, d)) {
+		Py_XDECREF(d);
+		*error = 1;
+		return NULL;
+	}
+	Py_DECREF(d);
+	return d;
+}
+
+static int section_ops(ctx *x, store *st, opvec *ops, PyObject *skey, PyObject *sval, refusal *r)
+{
+	PyObject *sec, *key, *v;
+	Py_ssize_t pos = 0;
+	char name[80];
+	int s = lookup(x->section_map, skey), error;
+
+	if (s == -2)
+		return -1;
+	if (s < 0) {
+		key_text(skey, name, sizeof(name));
+		return refuse(r, text("%.64s: unknown key (expected %s)", name, x->sections_text));
+	}
+	if (sval == Py_None)
+		return 0; /* null: as if absent */
+	if (!(sec = as_dict(x, st, sval, &error)))
+		return error ? -1 : refuse(r, text("%s: expected an object or null", x->sections[s]));
+	if (!push_op(ops, -1 - s))
+		return -1;
+	while (PyDict_Next(sec, &pos, &key, &v)) {
+		int fi = lookup(x->key_maps[s], key), rc;
+		op *o;
+		if (fi == -2)
+			return -1;
+		if (fi < 0) {
+			key_text(key, name, sizeof(name));
+			return refuse(r, text("%s.%.64s: unknown key", x->sections[s], name));
+		}
+		if (!(o = push_op(ops, fi)))
+			return -1;
+		Py_INCREF(v);
+		rc = convert(x, st, v, &o->c, 1, 1);
+		Py_DECREF(v);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads a record dict into ops, in its order, as the JSON edge reads the
+ * object (read_nested): a null section is absent, any other section is
+ * present even if empty, an unknown section or key refuses the record.
+ * Returns -1 with a Python exception, else 0 (r->msg set if refused).
+ */
+static int record_ops(ctx *x, store *st, opvec *ops, PyObject *record, refusal *r)
+{
+	PyObject *dict, *skey, *sval;
+	Py_ssize_t pos = 0;
+	int rc = 0, error;
+
+	r->msg = NULL;
+	if (!(dict = as_dict(x, st, record, &error))) {
+		if (error)
+			return -1;
+		return refuse(r, text("record: expected a dict with \"patient\" and \"plan\", not %.64s",
+				      Py_TYPE(record)->tp_name));
+	}
+	while (!rc && !r->msg && PyDict_Next(dict, &pos, &skey, &sval)) {
+		Py_INCREF(skey);
+		Py_INCREF(sval);
+		rc = section_ops(x, st, ops, skey, sval, r);
+		Py_DECREF(skey);
+		Py_DECREF(sval);
+	}
+	return rc;
+}
+
+/* Fills a record from ops (no GIL needed). On error the record is emptied
+ * and, for the library's errors, its message copied into libmsg. */
+static int fill_record(const ctx *x, msc_record *rec, const op *ops, size_t n, const char *const *items,
+		       errinfo *e, char *libmsg, size_t libmsg_size)
+{
+	size_t i;
+	int rc = MSC_OK;
+
+	msc_record_clear(rec);
+	for (i = 0; i < n && rc == MSC_OK; i++)
+		rc = ops[i].fact < 0 ? msc_record_set_present(rec, x->sections[-1 - ops[i].fact])
+				     : apply(x, rec, ops[i].fact, &ops[i].c, items, e);
+	if (rc) {
+		if (libmsg)
+			snprintf(libmsg, libmsg_size, "%s", e->err ? "" : msc_error_message());
+		msc_record_clear(rec); /* never half-read */
+	}
+	return rc;
+}
+
+/* --------------------------------------------------------------- results */
+
+/* A text of the rule set (or any text likely to repeat) as str: one the
+ * rule set hands out is found by its pointer alone, any other is checked. */
+static PyObject *cstr(ctx *x, const char *s)
+{
+	str_slot *sl;
+	PyObject *o;
+	const char *u;
+	Py_ssize_t n;
+
+	if (!s)
+		s = "";
+	{
+		own_slot *own = own_find(x, s);
+		if (own->p) {
+			Py_INCREF(own->o);
+			return own->o;
+		}
+	}
+	sl = &x->strs[mix((uint64_t)(uintptr_t)s) >> (64 - STR_BITS)];
+	if (sl->p == s && strncmp(sl->u, s, (size_t)sl->n) == 0 && s[sl->n] == '\0') {
+		Py_INCREF(sl->o);
+		return sl->o;
+	}
+	if (!(o = pstr(s)))
+		return NULL;
+	if (!(u = PyUnicode_AsUTF8AndSize(o, &n))) {
+		PyErr_Clear();
+		return o; /* not cached */
+	}
+	Py_XDECREF(sl->o);
+	sl->p = s;
+	sl->o = o;
+	sl->u = u;
+	sl->n = n;
+	Py_INCREF(o);
+	return o;
+}
+
+/* A short text of a result as str, cached by its content (a longer one is
+ * decoded each time). */
+static PyObject *wstr(ctx *x, const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	word_slot *sl;
+	size_t n;
+
+	if (!s)
+		s = "";
+	for (n = 0; s[n] && n < WORD_MAX; n++)
+		h = (h ^ (unsigned char)s[n]) * 1099511628211ULL;
+	if (s[n])
+		return pstr(s);
+	sl = &x->words[mix(h) >> (64 - WORD_BITS)];
+	if (sl->o && sl->h == h && sl->n == n && memcmp(sl->s, s, n) == 0) {
+		Py_INCREF(sl->o);
+		return sl->o;
+	}
+	Py_XDECREF(sl->o);
+	if (!(sl->o = PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, "replace")))
+		return NULL;
+	sl->h = h;
+	sl->n = n;
+	memcpy(sl->s, s, n);
+	Py_INCREF(sl->o);
+	return sl->o;
+}
+
+/* A tuple of items (stolen); NULL, the items released, if one is NULL. */
+static PyObject *tuple_new(PyObject **items, size_t n)
+{
+	PyObject *t = NULL;
+	size_t i;
+
+	for (i = 0; i < n && items[i]; i++)
+		;
+	if (i == n && (t = PyTuple_New((Py_ssize_t)n)) != NULL) {
+		for (i = 0; i < n; i++)
+			PyTuple_SET_ITEM(t, (Py_ssize_t)i, items[i]);
+		return t;
+	}
+	for (i = 0; i < n; i++)
+		Py_XDECREF(items[i]);
+	return NULL;
+}
+
+/*
+ * A tuple of items (stolen), the same object as an earlier one with the
+ * very same items: results are immutable and mostly made of the rule
+ * table's texts, so that most of a cohort's results share their parts
+ * instead of allocating them again (and the garbage collector has fewer
+ * objects to visit). Only the allocation is saved: every record is
+ * screened.
+ */
+static PyObject *intern_tuple(ctx *x, PyObject **items, size_t n)
+{
+	uint64_t h = n;
+	PyObject *t, **sl;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!items[i])
+			return tuple_new(items, n); /* releases them */
+		h = mix(h ^ (uint64_t)(uintptr_t)items[i]);
+	}
+	if (n == 0)
+		return PyTuple_New(0);
+	sl = &x->tuples[h >> (64 - TUPLE_BITS)];
+	t = *sl;
+	if (t && (size_t)PyTuple_GET_SIZE(t) == n) {
+		for (i = 0; i < n && PyTuple_GET_ITEM(t, (Py_ssize_t)i) == items[i]; i++)
+			;
+		if (i == n) {
+			while (n--)
+				Py_DECREF(items[n]);
+			Py_INCREF(t);
+			return t;
+		}
+	}
+	if (!(t = tuple_new(items, n)))
+		return NULL;
+	Py_XDECREF(*sl);
+	Py_INCREF(t);
+	*sl = t;
+	return t;
+}
+
+/* Up to this many items, a tuple is interned; a longer one is not. */
+#define INTERN_MAX 64
+
+/* A tuple of n texts as str: the rule set's (sources) through the pointer
+ * cache, a result's own (because) through the content cache. */
+static PyObject *strings(ctx *x, const char *const *s, size_t n, int own)
+{
+	PyObject *items[INTERN_MAX], *t;
+	size_t i;
+
+	if (n <= INTERN_MAX) {
+		for (i = 0; i < n; i++)
+			items[i] = own ? wstr(x, s[i]) : cstr(x, s[i]);
+		return intern_tuple(x, items, n);
+	}
+	if (!(t = PyTuple_New((Py_ssize_t)n)))
+		return NULL;
+	for (i = 0; i < n; i++) {
+		PyObject *v = own ? wstr(x, s[i]) : cstr(x, s[i]);
+		if (!v) {
+			Py_DECREF(t);
+			return NULL;
+		}
+		PyTuple_SET_ITEM(t, (Py_ssize_t)i, v);
+	}
+	return t;
+}
+
+static PyObject *verdict_str(ctx *x, int v)
+{
+	if (v >= MSC_CLEAR && v <= MSC_CONTRAINDICATED) {
+		Py_INCREF(x->verdicts[v]);
+		return x->verdicts[v];
+	}
+	return pstr(msc_verdict_name(v));
+}
+
+/* A tuple of n tuples that item(x, res, i, k) makes (interned when short). */
+typedef PyObject *(*item_fn)(ctx *x, const msc_result *res, size_t i, int k);
+
+static PyObject *tuple_of(ctx *x, const msc_result *res, size_t n, int k, item_fn item)
+{
+	PyObject *items[INTERN_MAX], *t;
+	size_t i;
+
+	if (n <= INTERN_MAX) {
+		for (i = 0; i < n; i++)
+			items[i] = item(x, res, i, k);
+		return intern_tuple(x, items, n);
+	}
+	if (!(t = PyTuple_New((Py_ssize_t)n)))
+		return NULL;
+	for (i = 0; i < n; i++) {
+		PyObject *v = item(x, res, i, k);
+		if (!v) {
+			Py_DECREF(t);
+			return NULL;
+		}
+		PyTuple_SET_ITEM(t, (Py_ssize_t)i, v);
+	}
+	return t;
+}
+
+static PyObject *finding_item(ctx *x, const msc_result *res, size_t i, int k)
+{
+	const msc_finding *f = msc_result_finding(res, i);
+	PyObject *v[5];
+	(void)k;
+	v[0] = cstr(x, f->rule);
+	v[1] = verdict_str(x, (int)f->severity);
+	v[2] = cstr(x, f->message);
+	v[3] = strings(x, f->because, f->because_count, 1);
+	v[4] = strings(x, f->sources, f->source_count, 0);
+	return intern_tuple(x, v, 5);
+}
+
+static PyObject *missing_item(ctx *x, const msc_result *res, size_t i, int k)
+{
+	const msc_missing *m = msc_result_missing(res, i);
+	PyObject *v[3];
+	(void)k;
+	v[0] = cstr(x, m->rule);
+	v[1] = cstr(x, m->fact);
+	v[2] = cstr(x, m->question);
+	return intern_tuple(x, v, 3);
+}
+
+static PyObject *instruction_item(ctx *x, const msc_result *res, size_t i, int k)
+{
+	const msc_instruction *in = msc_result_instruction(res, (msc_phase)k, i);
+	PyObject *v[2];
+	v[0] = cstr(x, in->id);
+	v[1] = cstr(x, in->text);
+	return intern_tuple(x, v, 2);
+}
+
+static PyObject *override_item(ctx *x, const msc_result *res, size_t i, int k)
+{
+	const msc_override *ov = msc_result_override(res, i);
+	PyObject *v[4];
+	(void)k;
+	v[0] = cstr(x, ov->rule);
+	v[1] = cstr(x, ov->action);
+	v[2] = ov->reason ? cstr(x, ov->reason) : str_or_none(NULL);
+	v[3] = cstr(x, ov->changed_by);
+	return intern_tuple(x, v, 4);
+}
+
+static PyObject *unrecognized_item(ctx *x, const msc_result *res, size_t i, int k)
+{
+	return wstr(x, msc_result_unrecognized(res, (msc_list)k, i));
+}
+
+/*
+ * The result in one call, as a tuple of tuples of str (they hold no
+ * reference cycles; the parts that repeat from one result to the next are
+ * interned, see intern_tuple):
+ *
+ *   (verdict, ruleset, findings, missing, before, after, overrides, unrecognized)
+ *
+ * ruleset is the dict of contract.md (one per rule set, shared); findings
+ * a tuple of (rule, severity, message, because, sources) with because and
+ * sources tuples; missing a tuple of (rule, fact, question); before and
+ * after tuples of (id, text); overrides None, or (the rule set has clinic
+ * changes) a tuple of (rule, action, reason or None, changed_by);
+ * unrecognized (medications, allergies, ingredients), tuples of names.
+ * _result.Result turns it into contract.md's dict, the keys in the order of
+ * msc_result_to_json(), when asked (the tests compare them on every
+ * vector).
+ */
+static PyObject *build_result(ctx *x, const msc_result *res)
+{
+	const char *name = msc_result_ruleset_name(res), *version = msc_result_ruleset_version(res);
+	PyObject *v[8], *u[3];
+	int k;
+
+	v[0] = verdict_str(x, (int)msc_result_verdict(res));
+	if (name && version && strcmp(name, x->ruleset_name) == 0 && strcmp(version, x->ruleset_version) == 0) {
+		Py_INCREF(x->ruleset);
+		v[1] = x->ruleset;
+	} else {
+		v[1] = ruleset_dict(x, name, version);
+	}
+	v[2] = tuple_of(x, res, msc_result_finding_count(res), 0, finding_item);
+	v[3] = tuple_of(x, res, msc_result_missing_count(res), 0, missing_item);
+	v[4] = tuple_of(x, res, msc_result_instruction_count(res, MSC_BEFORE), MSC_BEFORE, instruction_item);
+	v[5] = tuple_of(x, res, msc_result_instruction_count(res, MSC_AFTER), MSC_AFTER, instruction_item);
+	v[6] = x->overrides ? tuple_of(x, res, msc_result_override_count(res), 0, override_item) : str_or_none(NULL);
+	for (k = 0; k < 3; k++)
+		u[k] = tuple_of(x, res, msc_result_unrecognized_count(res, (msc_list)k), k, unrecognized_item);
+	v[7] = intern_tuple(x, u, 3);
+	return tuple_new(v, 8); /* the whole: one per record, not interned */
+}
+
+/* A mesoscreen.Result holding `raw` (stolen), made here rather than by a
+ * Python call: one allocation and its four slots. */
+static PyObject *new_result(ctx *x, PyObject *raw)
+{
+	PyObject *r;
+	int i;
+
+	if (!raw)
+		return NULL;
+	if (!(r = x->result_type->tp_alloc(x->result_type, 0))) {
+		Py_DECREF(raw);
+		return NULL;
+	}
+	for (i = 0; i < 4; i++)
+		if (PyObject_SetAttr(r, x->result_slots[i], i ? Py_None : raw) < 0) {
+			Py_DECREF(r);
+			Py_DECREF(raw);
+			return NULL;
+		}
+	Py_DECREF(raw);
+	return r;
+}
+
+PyObject *msc_py_result(PyObject *cap, const msc_result *res)
+{
+	ctx *x = get_ctx(cap);
+	if (!x)
+		return NULL;
+	if (!res) {
+		PyErr_SetString(PyExc_TypeError, "result is NULL");
+		return NULL;
+	}
+	return new_result(x, build_result(x, res));
+}
+
+/* ------------------------------------------------------------- one record */
+
+#define LOCAL_ITEMS 256
+#define LOCAL_KEEP 128
+#define LOCAL_OPS 48
+
+static PyObject *fill_or_screen(PyObject *cap, msc_record *rec, msc_result *res, PyObject *record)
+{
+	const char *items_local[LOCAL_ITEMS];
+	PyObject *keep_local[LOCAL_KEEP];
+	op ops_local[LOCAL_OPS];
+	char libmsg[1024] = "";
+	opvec ops = { ops_local, 0, LOCAL_OPS, ops_local };
+	refusal r = { MSC_OK, NULL };
+	errinfo e = { E_NONE, 0, 0 };
+	ctx *x = get_ctx(cap);
+	store st;
+	int rc = MSC_OK;
+
+	if (!x)
+		return NULL;
+	if (!rec) {
+		PyErr_SetString(PyExc_TypeError, "record is NULL");
+		return NULL;
+	}
+	store_init(&st, items_local, LOCAL_ITEMS, keep_local, LOCAL_KEEP);
+	if (record_ops(x, &st, &ops, record, &r) < 0) {
+		store_release(&st);
+		ops_release(&ops);
+		msc_record_clear(rec);
+		return NULL;
+	}
+	/* the fields before a refusal still come first: one of them may be
+	 * refused before it, as the JSON edge reads them in order */
+	Py_BEGIN_ALLOW_THREADS
+	rc = fill_record(x, rec, ops.v, ops.n, st.items, &e, libmsg, sizeof(libmsg));
+	if (rc == MSC_OK && r.msg)
+		msc_record_clear(rec);
+	else if (rc == MSC_OK && res && (rc = msc_screen(res, x->rules, rec)) != MSC_OK)
+		snprintf(libmsg, sizeof(libmsg), "%s", msc_error_message());
+	Py_END_ALLOW_THREADS
+	store_release(&st);
+	ops_release(&ops);
+	if (r.msg && rc == MSC_OK) {
+		raise_record(x, r.code, r.msg);
+		return NULL;
+	}
+	Py_XDECREF(r.msg);
+	if (rc) {
+		raise_record(x, rc, e.err ? refusal_text(x, &e) : text("%s", *libmsg ? libmsg : msc_status_name(rc)));
+		return NULL;
+	}
+	if (!res)
+		Py_RETURN_NONE;
+	return new_result(x, build_result(x, res));
+}
+
+PyObject *msc_py_fill(PyObject *cap, msc_record *rec, PyObject *record)
+{
+	return fill_or_screen(cap, rec, NULL, record);
+}
+
+PyObject *msc_py_screen(PyObject *cap, msc_record *rec, msc_result *res, PyObject *record)
+{
+	if (!res) {
+		PyErr_SetString(PyExc_TypeError, "result is NULL");
+		return NULL;
+	}
+	return fill_or_screen(cap, rec, res, record);
+}
+
+/* ------------------------------------------------------------ many records */
+
+typedef struct pool {
+	PyObject *ctx;
+	msc_record *rec;
+	msc_result **res;
+	size_t size;
+} pool;
+
+static void pool_free(pool *p)
+{
+	size_t i;
+	if (!p)
+		return;
+	msc_record_free(p->rec);
+	for (i = 0; p->res && i < p->size; i++)
+		msc_result_free(p->res[i]);
+	free(p->res);
+	Py_XDECREF(p->ctx); /* after the record: the context keeps the rule set */
+	free(p);
+}
+
+static void pool_capsule_free(PyObject *cap)
+{
+	pool_free((pool *)PyCapsule_GetPointer(cap, POOL_NAME));
+}
+
+PyObject *msc_py_pool_new(PyObject *cap, size_t size)
+{
+	ctx *x = get_ctx(cap);
+	PyObject *out;
+	pool *p;
+	size_t i;
+
+	if (!x)
+		return NULL;
+	if (size == 0 || size > MAX_POOL) {
+		PyErr_Format(PyExc_ValueError, "pool size: 1 to %d", MAX_POOL);
+		return NULL;
+	}
+	if (!(p = calloc(1, sizeof(*p))) || !(p->res = calloc(size, sizeof(msc_result *)))) {
+		free(p);
+		return PyErr_NoMemory();
+	}
+	p->size = size;
+	Py_INCREF(cap);
+	p->ctx = cap;
+	if (msc_record_new(&p->rec, x->rules) != MSC_OK)
+		goto nomem;
+	for (i = 0; i < size; i++)
+		if (msc_result_new(&p->res[i]) != MSC_OK)
+			goto nomem;
+	if (!(out = PyCapsule_New(p, POOL_NAME, pool_capsule_free))) {
+		pool_free(p);
+		return NULL;
+	}
+	return out;
+nomem:
+	pool_free(p);
+	return PyErr_NoMemory();
+}
+
+typedef struct many_row {
+	size_t first, end;  /* its ops */
+	refusal r;
+	errinfo e;
+	int status;
+	char *libmsg;
+} many_row;
+
+PyObject *msc_py_screen_many(PyObject *cap, PyObject *poolobj, PyObject *records)
+{
+	ctx *x = get_ctx(cap);
+	pool *p = x ? (pool *)PyCapsule_GetPointer(poolobj, POOL_NAME) : NULL;
+	PyObject *out = NULL;
+	many_row *rows = NULL;
+	opvec ops = { NULL, 0, 0, NULL };
+	size_t i, n, ok = 0;
+	int oom = 0;
+	store st;
+
+	if (!p)
+		return NULL;
+	if (p->ctx != cap || !PyList_Check(records)) {
+		PyErr_SetString(PyExc_TypeError, "screen_many: the pool of this rule set and a list of records");
+		return NULL;
+	}
+	n = (size_t)PyList_GET_SIZE(records);
+	if (n > p->size) {
+		PyErr_Format(PyExc_ValueError, "screen_many: %zu records, more than the pool's %zu", n, p->size);
+		return NULL;
+	}
+	store_init(&st, NULL, 0, NULL, 0);
+	if (!(rows = calloc(n ? n : 1, sizeof(many_row)))) {
+		PyErr_NoMemory();
+		goto done;
+	}
+	/* under the GIL: every record into cells */
+	for (i = 0; i < n; i++) {
+		PyObject *record = PyList_GET_ITEM(records, (Py_ssize_t)i);
+		int rc;
+		rows[i].first = ops.n;
+		Py_INCREF(record);
+		rc = record_ops(x, &st, &ops, record, &rows[i].r);
+		Py_DECREF(record);
+		if (rc < 0)
+			goto done;
+		rows[i].end = ops.n;
+		if (PyList_GET_SIZE(records) != (Py_ssize_t)n) {
+			PyErr_SetString(PyExc_RuntimeError, "screen_many: the list of records changed");
+			goto done;
+		}
+	}
+	/* without it: fill and screen */
+	Py_BEGIN_ALLOW_THREADS
+	for (i = 0; i < n && !oom; i++) {
+		many_row *row = &rows[i];
+		int rc = fill_record(x, p->rec, ops.v + row->first, row->end - row->first, st.items, &row->e, NULL, 0);
+		if (rc == MSC_OK && row->r.msg)
+			continue; /* refused after its last field */
+		if (rc == MSC_OK)
+			rc = msc_screen(p->res[i], x->rules, p->rec);
+		if (rc) {
+			row->status = rc;
+			if (!row->e.err) {
+				const char *m = msc_error_message();
+				row->libmsg = dup_text(m, strlen(m));
+			}
+			oom = rc == MSC_ENOMEM;
+		}
+	}
+	Py_END_ALLOW_THREADS
+	if (oom) {
+		PyErr_SetString(PyExc_MemoryError, "out of memory while screening");
+		goto done;
+	}
+	/* with it again: the results */
+	if (!(out = PyList_New((Py_ssize_t)n)))
+		goto done;
+	for (i = 0; i < n; i++) {
+		many_row *row = &rows[i];
+		PyObject *item;
+		if (row->status) {
+			PyObject *msg = row->e.err ? refusal_text(x, &row->e)
+						   : text("%s", row->libmsg ? row->libmsg : msc_status_name(row->status));
+			item = msg ? Py_BuildValue("(sN)", msc_status_name(row->status), msg) : NULL;
+		} else if (row->r.msg) {
+			item = Py_BuildValue("(sO)", msc_status_name(row->r.code), row->r.msg);
+		} else {
+			item = new_result(x, build_result(x, p->res[i]));
+			ok++;
+		}
+		if (!item) {
+			Py_CLEAR(out);
+			goto done;
+		}
+		PyList_SET_ITEM(out, (Py_ssize_t)i, item);
+	}
+	out = Py_BuildValue("(Nn)", out, (Py_ssize_t)(n - ok)); /* N: the list is the tuple's */
+done:
+	store_release(&st);
+	ops_release(&ops);
+	for (i = 0; rows && i < n; i++) {
+		Py_XDECREF(rows[i].r.msg);
+		free(rows[i].libmsg);
+	}
+	free(rows);
+	return out;
+}
+
+/* ---------------------------------------------------------------- columns */
+
+typedef struct frame {
+	const ctx *x;
+	size_t rows, cols;
+	int *facts;               /* per column */
+	cell *cells;              /* rows x cols, row by row */
+	const char *const *items;
+	errinfo *errs;            /* per row: a refusal of the binding's own */
+} frame;
+
+/* msc_batch_fill_fn: row i's cells, column by column (no GIL). */
+static int frame_fill(msc_record *rec, size_t i, void *arg)
+{
+	frame *fr = arg;
+	const cell *row = fr->cells + i * fr->cols;
+	size_t c;
+
+	for (c = 0; c < fr->cols; c++) {
+		errinfo e = { E_NONE, 0, 0 };
+		int rc = apply(fr->x, rec, fr->facts[c], &row[c], fr->items, &e);
+		if (rc) {
+			if (e.err)
+				fr->errs[i] = e;
+			return rc;
+		}
+	}
+	return MSC_OK;
+}
+
+/* A batch's fired ids as a tuple of str, the same tuple for the same text. */
+static PyObject *fired_tuple(ctx *x, const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const char *q;
+	fired_slot *sl;
+	PyObject *t;
+	Py_ssize_t count, j = 0;
+
+	if (!s || !*s)
+		return PyTuple_New(0);
+	for (q = s; *q; q++)
+		h = (h ^ (unsigned char)*q) * 1099511628211ULL;
+	sl = &x->fired[mix(h) >> (64 - FIRED_BITS)];
+	if (sl->t && sl->h == h && strcmp(sl->s, s) == 0) {
+		Py_INCREF(sl->t);
+		return sl->t;
+	}
+	for (count = 1, q = s; *q; q++)
+		count += *q == ',';
+	if (!(t = PyTuple_New(count)))
+		return NULL;
+	for (q = s; j < count; j++) {
+		const char *end = strchr(q, ',');
+		size_t len = end ? (size_t)(end - q) : strlen(q);
+		PyObject *id = PyUnicode_DecodeUTF8(q, (Py_ssize_t)len, "replace");
+		if (!id) {
+			Py_DECREF(t);
+			return NULL;
+		}
+		PyTuple_SET_ITEM(t, j, id);
+		q += len + 1;
+	}
+	free(sl->s);
+	Py_XDECREF(sl->t);
+	sl->t = NULL;
+	if ((sl->s = dup_text(s, (size_t)(q - s) - 1))) {
+		sl->h = h;
+		Py_INCREF(t);
+		sl->t = t;
+	}
+	return t;
+}
+
+/* One column into its cells: a list of values, or a float64 / bool buffer. */
+static int frame_column(ctx *x, store *st, frame *fr, size_t c, PyObject *data)
+{
+	size_t r;
+
+	if (PyList_Check(data)) {
+		if ((size_t)PyList_GET_SIZE(data) != fr->rows) {
+			PyErr_Format(PyExc_ValueError, "column %zu: %zd values for %zu rows", c,
+				     PyList_GET_SIZE(data), fr->rows);
+			return -1;
+		}
+		/* the list (private to the caller) holds the values for us */
+		if (store_keep(st, data))
+			return -1;
+		for (r = 0; r < fr->rows; r++)
+			if (convert(x, st, PyList_GET_ITEM(data, (Py_ssize_t)r), &fr->cells[r * fr->cols + c], 0, 1))
+				return -1;
+		return 0;
+	} else {
+		Py_buffer view;
+		int rc = 0;
+		if (PyObject_GetBuffer(data, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+			return -1;
+		if (view.format && strcmp(view.format, "d") == 0 && view.itemsize == sizeof(double) &&
+		    (size_t)view.len == fr->rows * sizeof(double)) {
+			const double *d = view.buf;
+			for (r = 0; r < fr->rows; r++) {
+				cell *cl = &fr->cells[r * fr->cols + c];
+				cl->kind = isnan(d[r]) ? C_NULL : C_NUMBER;
+				cl->u.d = d[r];
+			}
+		} else if (view.format && strcmp(view.format, "?") == 0 && view.itemsize == 1 &&
+			   (size_t)view.len == fr->rows) {
+			const unsigned char *b = view.buf;
+			for (r = 0; r < fr->rows; r++) {
+				cell *cl = &fr->cells[r * fr->cols + c];
+				cl->kind = C_BOOL;
+				cl->b = b[r] != 0;
+			}
+		} else {
+			PyErr_Format(PyExc_TypeError, "column %zu: expected a list, or %zu float64 or bool values", c,
+				     fr->rows);
+			rc = -1;
+		}
+		PyBuffer_Release(&view);
+		return rc;
+	}
+}
+
+static PyObject *frame_output(ctx *x, const msc_batch *batch, const frame *fr)
+{
+	PyObject *verdicts = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)fr->rows);
+	PyObject *rules = PyList_New((Py_ssize_t)fr->rows), *errors = PyList_New(0), *out = NULL;
+	size_t i;
+	char *v;
+
+	if (!verdicts || !rules || !errors)
+		goto done;
+	if (msc_batch_count(batch) != fr->rows) {
+		PyErr_Format(PyExc_RuntimeError, "the batch screened %zu rows of %zu", msc_batch_count(batch), fr->rows);
+		goto done;
+	}
+	v = PyBytes_AS_STRING(verdicts);
+	for (i = 0; i < fr->rows; i++) {
+		int status = msc_batch_status(batch, i);
+		PyObject *ids;
+		if (status != MSC_OK) {
+			PyObject *msg = fr->errs[i].err ? refusal_text(x, &fr->errs[i]) : pstr(msc_batch_error(batch, i));
+			PyObject *e = msg ? Py_BuildValue("(nN)", (Py_ssize_t)i, msg) : NULL;
+			int rc = e ? PyList_Append(errors, e) : -1;
+			Py_XDECREF(e);
+			if (rc)
+				goto done;
+			v[i] = -1;
+			ids = PyTuple_New(0);
+		} else {
+			v[i] = (char)msc_batch_verdict(batch, i);
+			ids = fired_tuple(x, msc_batch_fired(batch, i));
+		}
+		if (!ids)
+			goto done;
+		PyList_SET_ITEM(rules, (Py_ssize_t)i, ids);
+	}
+	out = PyTuple_Pack(3, verdicts, rules, errors);
+done:
+	Py_XDECREF(verdicts);
+	Py_XDECREF(rules);
+	Py_XDECREF(errors);
+	return out;
+}
+
+PyObject *msc_py_frame_screen(PyObject *cap, msc_batch *batch, PyObject *columns, size_t rows)
+{
+	ctx *x = get_ctx(cap);
+	PyObject *out = NULL;
+	frame fr;
+	store st;
+	size_t c;
+	int rc;
+
+	if (!x)
+		return NULL;
+	if (!batch || !PyList_Check(columns)) {
+		PyErr_SetString(PyExc_TypeError, "screen_frame: a batch and a list of columns");
+		return NULL;
+	}
+	memset(&fr, 0, sizeof(fr));
+	store_init(&st, NULL, 0, NULL, 0);
+	fr.x = x;
+	fr.rows = rows;
+	fr.cols = (size_t)PyList_GET_SIZE(columns);
+	if (fr.cols && rows > SIZE_MAX / sizeof(cell) / fr.cols) {
+		PyErr_NoMemory();
+		goto done;
+	}
+	if (!(fr.facts = calloc(fr.cols ? fr.cols : 1, sizeof(int))) ||
+	    !(fr.cells = calloc(rows * fr.cols + 1, sizeof(cell))) ||
+	    !(fr.errs = calloc(rows ? rows : 1, sizeof(errinfo)))) {
+		PyErr_NoMemory();
+		goto done;
+	}
+	if (memo_init(&st, 1024))
+		goto done;
+	/* under the GIL: each column once into cells */
+	for (c = 0; c < fr.cols; c++) {
+		PyObject *t = PyList_GET_ITEM(columns, (Py_ssize_t)c);
+		long fi;
+		if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 2 || !PyLong_Check(PyTuple_GET_ITEM(t, 0))) {
+			PyErr_Format(PyExc_TypeError, "column %zu: expected (fact_index, values)", c);
+			goto done;
+		}
+		fi = PyLong_AsLong(PyTuple_GET_ITEM(t, 0));
+		if (fi < 0 || (size_t)fi >= x->nfacts) {
+			if (!PyErr_Occurred())
+				PyErr_Format(PyExc_ValueError, "column %zu: no fact %ld", c, fi);
+			goto done;
+		}
+		fr.facts[c] = (int)fi;
+		if (frame_column(x, &st, &fr, c, PyTuple_GET_ITEM(t, 1)))
+			goto done;
+	}
+	fr.items = st.items;
+	/* without it: every row through the batch */
+	Py_BEGIN_ALLOW_THREADS
+	rc = msc_batch_screen_fill(batch, rows, frame_fill, &fr);
+	Py_END_ALLOW_THREADS
+	if (rc < 0) {
+		raise_record(x, rc, pstr(msc_error_message()));
+		goto done;
+	}
+	out = frame_output(x, batch, &fr);
+done:
+	store_release(&st);
+	free(fr.facts);
+	free(fr.cells);
+	free(fr.errs);
+	return out;
+}
