@@ -323,24 +323,77 @@ static const yajl_callbacks callbacks = {
 
 /* ---------------------------------------------------------------- entry */
 
+/* The line and column (from 1, in bytes) of offset `at`. */
+static void position(const char *json, size_t at, size_t *line, size_t *col)
+{
+	size_t i;
+	*line = *col = 1;
+	for (i = 0; i < at; i++) {
+		if (json[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+static int hex4(const char *p, const char *end, unsigned *out)
+{
+	int i;
+	*out = 0;
+	if (end - p < 4)
+		return 0;
+	for (i = 0; i < 4; i++) {
+		char c = p[i];
+		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) :
+			     c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16u;
+		if (d > 15)
+			return 0;
+		*out = *out * 16 + d;
+	}
+	return 1;
+}
+
+/* yajl turns a lone UTF-16 surrogate escape ("\ud800" without its pair)
+ * into "?", which would then be read as a name: it is refused first. A
+ * backslash can only stand in a string, so every one starts an escape. */
+static int lone_surrogate(const char *json, size_t len)
+{
+	const char *p = json, *end = json + len;
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		unsigned u, lo;
+		size_t line, col;
+		if (end - p < 6 || p[1] != 'u' || !hex4(p + 2, end, &u)) {
+			p += end - p < 2 ? end - p : 2; /* other escapes; yajl judges the malformed */
+			continue;
+		}
+		if (u >= 0xD800 && u <= 0xDBFF && end - p >= 12 && p[6] == '\\' && p[7] == 'u' &&
+		    hex4(p + 8, end, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+			p += 12; /* a pair */
+			continue;
+		}
+		if (u >= 0xD800 && u <= 0xDFFF) {
+			position(json, (size_t)(p - json), &line, &col);
+			return msc__fail(MSC_EPARSE, "line %zu, column %zu: \\u%.4s is half of a UTF-16 pair, not a character",
+					 line, col, p + 2);
+		}
+		p += 6;
+	}
+	return MSC_OK;
+}
+
 /* "line 3, column 17: invalid char in json text" */
 static int parse_error(yajl_handle h, const char *json, size_t len, size_t at)
 {
 	unsigned char *text = yajl_get_error(h, 0, NULL, 0);
 	const char *msg = text ? (const char *)text : "malformed JSON";
-	size_t i, line = 1, col = 1, n;
+	size_t line, col, n;
 	int rc;
 
 	if (at > len)
 		at = len;
-	for (i = 0; i < at; i++) {
-		if (json[i] == '\n') {
-			line++;
-			col = 1;
-		} else {
-			col++;
-		}
-	}
+	position(json, at, &line, &col);
 	/* "parse error: premature EOF\n" -> "premature EOF" */
 	if (strncmp(msg, "parse error: ", 13) == 0)
 		msg += 13;
@@ -391,6 +444,8 @@ int msc__record_from_json(msc_record *rec, const char *json, size_t len, int fla
 	if (len > MSC_MAX_RECORD_JSON)
 		return msc__fail(MSC_ELIMIT, "record: %zu bytes, more than the limit of %d", len,
 				 MSC_MAX_RECORD_JSON);
+	if (json && (rc = lone_surrogate(json, len)) != MSC_OK)
+		return rc;
 	r = msc__calloc(1, sizeof(*r) + rec->section_count);
 	if (!r)
 		return msc__fail(MSC_ENOMEM, "out of memory while reading the record");

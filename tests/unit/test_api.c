@@ -77,6 +77,12 @@ START_TEST(malformed_json_names_line_and_column)
 	assert_error(from_json("{\"patient\": {}} trailing"), MSC_EPARSE, "line 1");
 	/* invalid UTF-8 inside a string */
 	assert_error(from_json("{\"patient\": {\"medications\": [\"\xff\xfe\"]}}"), MSC_EPARSE, "line 1");
+	/* half a UTF-16 surrogate pair is not a character; a whole pair is */
+	assert_error(from_json("{\"patient\": {\"medications\": [\"a\\ud800\"]}}"), MSC_EPARSE,
+		     "line 1, column 32: \\ud800 is half of a UTF-16 pair");
+	assert_error(from_json("{\"patient\": {\"medications\": [\"\\udc00\\ud800\"]}}"), MSC_EPARSE,
+		     "line 1, column 31: \\udc00 is half");
+	ck_assert_int_eq(from_json("{\"patient\": {\"medications\": [\"\\\\ud800 \\ud83d\\ude00\"]}}"), MSC_OK);
 	/* \u0000 inside a string is refused, naming the entry */
 	assert_error(from_json("{\"patient\": {\"medications\": [\"a\\u0000b\"]}}"), MSC_EFIELD,
 		     "patient.medications[0]: holds a NUL character");
