@@ -216,9 +216,14 @@ int msc__eval(const msc_node *n, const msc_record *rec)
 		in = (n->mask >> e) & 1;
 		return (n->negate ? !in : in) ? MSC_YES : MSC_NO;
 	}
-	default:
+	case MSC_N_HAS_CLASS:
+	case MSC_N_HAS_UNRECOGNIZED:
+	case MSC_N_HAS_NAME:
+	case MSC_N_MATCH_LIST:
+	case MSC_N_MATCH_NAME:
 		return eval_list(n, rec);
 	}
+	return MSC_UNKNOWN; /* no other kind is compiled */
 }
 
 /* ---------------------------------------------------------------- result text */
