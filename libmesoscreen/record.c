@@ -121,8 +121,11 @@ static void code_found(size_t row, void *p)
 	code_ctx *c = p;
 	int target = c->r->rules->code_facts[row];
 	msc_value *v;
-	if (target < 0)
-		return;
+	/* never -1 while every codes.tsv row names a yes/no fact of
+	 * builtin.rules (test_coverage's code_rows_set_yes_no_facts): kept so
+	 * that a row which did not could never write outside values[] */
+	if (target < 0) /* GCOVR_EXCL_BR_LINE */
+		return; /* GCOVR_EXCL_LINE */
 	v = &c->r->values[target];
 	if (v->coded_by && v->coded_row <= row)
 		return;
@@ -386,7 +389,12 @@ int msc__record_set_list(msc_record *r, int fi, const char *const *items, const 
 int msc__record_unset(msc_record *r, int fi)
 {
 	msc_fact_type t = r->rules->facts[fi].type;
-	reset_value(&r->values[fi]);
+	msc_value *v = &r->values[fi];
+	const char *coded_by = v->coded_by;
+	/* an unknown answer leaves a code's yes standing (codes win), whatever
+	 * the order the fields came in */
+	reset_value(v);
+	v->coded_by = coded_by;
 	mark_set(r, fi, MSC_VS_UNKNOWN);
 	if (t == MSC_FT_CODES || t == MSC_FT_MEDICATIONS)
 		recompute_codes(r);

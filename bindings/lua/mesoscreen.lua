@@ -8,7 +8,8 @@
 -- Records are tables shaped like the JSON intake record of contract.md:
 -- nil (absent) is absent, `ms.null` is JSON null, an explicit unknown (a
 -- plan switch set to ms.null takes no default). Every check of a record is
--- the C library's: this layer only walks the table and calls the setters.
+-- the C library's: the binding (lua.i) walks the table in C and calls the
+-- setters, and builds the result table in the same call.
 --
 -- Errors: `screen` raises an error naming the field; `try_screen` returns
 -- nil, message, code ("MSC_EFIELD", ...) instead. A record with an error
@@ -28,11 +29,6 @@ M.null = setmetatable({}, { __name = "mesoscreen.null", __tostring = function() 
 M.version = core.msc_version()
 
 local error_mt = { __name = "mesoscreen.error", __tostring = function(e) return e.message end }
-
--- Raises a field error from this layer, shaped like the C module's errors.
-local function fail(fmt, ...)
-	error(setmetatable({ code = "MSC_EFIELD", message = fmt:format(...) }, error_mt), 0)
-end
 
 local function is_library_error(e)
 	return type(e) == "table" and e.code ~= nil and e.message ~= nil
@@ -78,159 +74,21 @@ end
 local verdict_name = core.msc_verdict_name
 
 ------------------------------------------------------------------------------
--- Records in
-
-local function check_text(path, s)
-	if s:find("\0", 1, true) then
-		fail("%s: holds a NUL character", path)
-	end
-end
-
-local function set_list(record, path, list)
-	local count = 0
-	for k in pairs(list) do
-		count = count + 1
-		if math.type(k) ~= "integer" or k < 1 then
-			fail("%s: expected a list of strings, {} for none, or nil", path)
-		end
-	end
-	if count ~= #list then
-		fail("%s: expected a list of strings, {} for none, or nil (it has holes)", path)
-	end
-	for i, item in ipairs(list) do
-		if type(item) ~= "string" then
-			fail("%s[%d]: expected a string, not %s", path, i - 1, type(item))
-		end
-		check_text(("%s[%d]"):format(path, i - 1), item)
-	end
-	core.msc_record_set_list(record, path, list)
-end
-
--- One field, dispatched on its Lua type; the C setter checks the rest.
-local setters = {
-	boolean = function(rec, path, value)
-		core.msc_record_set_answer(rec, path, value and core.MSC_YES or core.MSC_NO)
-	end,
-	number = function(rec, path, value)
-		core.msc_record_set_number(rec, path, value)
-	end,
-	string = function(rec, path, value, fact)
-		check_text(path, value)
-		-- as in JSON, a number fact takes a number, not a number as text
-		-- (msc_record_set_word would read it: it is for words typed in)
-		if fact and fact.type == "number" and tonumber(value) then
-			fail('%s: expected a number, not the text "%s"', path, value)
-		end
-		core.msc_record_set_word(rec, path, value)
-	end,
-	table = function(rec, path, value)
-		if value == M.null then
-			core.msc_record_unset(rec, path)
-		else
-			set_list(rec, path, value)
-		end
-	end,
-}
-
-local function fill(self, record)
-	local rec = self._record
-	core.msc_record_clear(rec)
-	if type(record) ~= "table" then
-		fail("record: expected a table with patient and plan, not %s", type(record))
-	end
-	for section, fields in pairs(record) do
-		if type(section) ~= "string" then
-			fail("record: expected a table with patient and plan, not the key %s", tostring(section))
-		elseif not self._sections[section] then
-			fail("%s: unknown key (expected %s)", tostring(section), self._section_list)
-		end
-		if fields ~= M.null then
-			if type(fields) ~= "table" then
-				fail("%s: expected a table, not %s", section, type(fields))
-			end
-			core.msc_record_set_present(rec, section)
-			for key, value in pairs(fields) do
-				local path = section .. "." .. tostring(key)
-				if type(key) ~= "string" then
-					fail("%s: unknown key", path)
-				end
-				local set = setters[type(value)]
-				if not set then
-					fail("%s: expected true, false, a number, a string or a list, not %s", path, type(value))
-				end
-				set(rec, path, value, self._facts[path])
-			end
-		end
-	end
-end
-
-------------------------------------------------------------------------------
--- Results out
-
-local lists = {
-	medications = core.MSC_LIST_MEDICATIONS,
-	allergies = core.MSC_LIST_ALLERGIES,
-	ingredients = core.MSC_LIST_INGREDIENTS,
-}
-
--- {name, version} of a rule set, and its clinic files, as the JSON has them.
-local function ruleset_info(self)
-	local info = { name = core.msc_rules_name(self._rules), version = core.msc_rules_version(self._rules) }
-	if #self._files > 0 then
-		info.files = {}
-		for i, f in ipairs(self._files) do
-			info.files[i] = { name = f.name, ruleset = f.ruleset, version = f.version, sha256 = f.sha256 }
-		end
-	end
-	return info
-end
-
-local function read_result(self)
-	local res = self._result
-	local out = {
-		verdict = verdict_name(core.msc_result_verdict(res)),
-		ruleset = ruleset_info(self),
-		findings = {},
-		missing = {},
-		instructions = { before = {}, after = {} },
-		unrecognized = {},
-	}
-	for i = 1, core.msc_result_finding_count(res) do
-		local f = core.msc_result_finding(res, i - 1)
-		out.findings[i] = {
-			rule = f.rule,
-			severity = verdict_name(f.severity),
-			message = f.message,
-			because = strings(f.because, f.because_count),
-			sources = strings(f.sources, f.source_count),
-		}
-	end
-	for i = 1, core.msc_result_missing_count(res) do
-		local m = core.msc_result_missing(res, i - 1)
-		out.missing[i] = { rule = m.rule, fact = m.fact, question = m.question }
-	end
-	for phase, name in pairs { [core.MSC_BEFORE] = "before", [core.MSC_AFTER] = "after" } do
-		for i = 1, core.msc_result_instruction_count(res, phase) do
-			local ins = core.msc_result_instruction(res, phase, i - 1)
-			out.instructions[name][i] = { id = ins.id, text = ins.text }
-		end
-	end
-	if self._overrides then -- a clinic's changes to documented rules that affect it
-		out.overrides = {}
-		for i = 1, core.msc_result_override_count(res) do
-			local o = core.msc_result_override(res, i - 1)
-			out.overrides[i] = { rule = o.rule, action = o.action, reason = o.reason, changed_by = o.changed_by }
-		end
-	end
-	for name, list in pairs(lists) do
-		local t = {}
-		for i = 1, core.msc_result_unrecognized_count(res, list) do
-			t[i] = core.msc_result_unrecognized(res, list, i - 1)
-		end
-		out.unrecognized[name] = t
-	end
-	return out
-end
+-- Records in, results out
+--
+-- Both are C (msc_lua_* in lua.i): one call reads the table into the rule
+-- set's record with the library's setters, screens it and returns the
+-- result table, so that a record costs one call, not one per field.
+-- The table is read as the JSON edge reads a JSON record: the fact's type
+-- decides (a yes/no fact takes true, false, "yes", "no" or "unknown"; a
+-- number fact a number, or "never" where it accepts it; an enum a word; a
+-- list fact a sequence of strings 1..n, {} for none) and `M.null` is
+-- unknown anywhere (a section that is M.null is absent). Anything else is
+-- an error naming the field, and the record is emptied. Tables are read
+-- raw (metatables are not called) and only to the depth of the record, so
+-- a proxy table shows no fields and a cycle is a type error. The order of
+-- a table's keys never matters. A finalizer that screens with a rule set
+-- while that rule set builds a result gets an error.
 
 ------------------------------------------------------------------------------
 -- Rule sets
@@ -240,6 +98,7 @@ RuleSet.__index = RuleSet
 RuleSet.__name = "mesoscreen.ruleset"
 
 function RuleSet:__gc()
+	core.msc_lua_context_close(self._ctx)
 	core.msc_result_free(self._result)
 	core.msc_record_free(self._record)
 	core.msc_rules_free(self._rules)
@@ -251,10 +110,10 @@ end
 
 -- Takes ownership of a compiled msc_rules.
 local function new_ruleset(rules)
-	local self = setmetatable({ _rules = rules, _facts = {}, _sections = {} }, RuleSet)
+	local self = setmetatable({ _rules = rules, _facts = {} }, RuleSet)
 	self._record = select(2, core.msc_record_new(rules))
 	self._result = select(2, core.msc_result_new())
-	local sections = {}
+	self._ctx = core.msc_lua_context(rules, self._record, self._result, M.null)
 	for i = 1, core.msc_rules_fact_count(rules) do
 		local f = core.msc_rules_fact(rules, i - 1)
 		local info = {
@@ -265,47 +124,21 @@ local function new_ruleset(rules)
 		}
 		self._facts[i] = info
 		self._facts[info.fact] = info
-		local section = info.fact:match "^([^.]+)%."
-		if not self._sections[section] then
-			self._sections[section] = true
-			sections[#sections + 1] = section
-		end
 	end
-	self._section_list = table.concat(sections, " or ")
 	self._files = {}
 	for i = 1, core.msc_rules_file_count(rules) do
 		local f = core.msc_rules_file_get(rules, i - 1)
 		self._files[i] = { name = f.name, ruleset = f.ruleset, version = f.version, sha256 = f.sha256 }
 	end
-	for i = 1, core.msc_rules_count(rules) do
-		self._overrides = self._overrides or core.msc_rules_get(rules, i - 1).changed_by ~= nil
-	end
 	return self
 end
 
--- Screens into the rule set's own result; never leaves a half-read record.
-local function screen_into(self, record)
-	local ok, err = pcall(fill, self, record)
-	if not ok then
-		core.msc_record_clear(self._record)
-		error(err, 0)
-	end
-	core.msc_screen(self._result, self._rules, self._record)
-	return self._result
-end
-
 local function screen_table(self, record)
-	screen_into(self, record)
-	return read_result(self)
+	return core.msc_lua_screen(self._ctx, record)
 end
 
 local function screen_text(self, json)
-	if type(json) ~= "string" then
-		fail("record: expected JSON text, not %s", type(json))
-	end
-	core.msc_record_from_json(self._record, json)
-	core.msc_screen(self._result, self._rules, self._record)
-	return read_result(self)
+	return core.msc_lua_screen_json(self._ctx, json)
 end
 
 local function copy_fact(info, question)
@@ -336,15 +169,26 @@ end
 
 -- The first patient question of `missing` that is not in `skip`.
 local function next_question(self, answers, plan, skip)
-	local res = screen_into(self, { patient = answers or {}, plan = plan })
-	for i = 1, core.msc_result_missing_count(res) do
-		local m = core.msc_result_missing(res, i - 1)
+	local result = screen_table(self, { patient = answers or {}, plan = plan })
+	for _, m in ipairs(result.missing) do
 		local fact = m.fact
 		if fact:find("patient.", 1, true) == 1 and not (skip and skip[fact]) then
 			return copy_fact(self._facts[fact], m.question)
 		end
 	end
 	return nil
+end
+
+-- {name, version} of a rule set, and its clinic files, as the JSON has them.
+local function ruleset_info(self)
+	local info = { name = core.msc_rules_name(self._rules), version = core.msc_rules_version(self._rules) }
+	if #self._files > 0 then
+		info.files = {}
+		for i, f in ipairs(self._files) do
+			info.files[i] = { name = f.name, ruleset = f.ruleset, version = f.version, sha256 = f.sha256 }
+		end
+	end
+	return info
 end
 
 -- The rule table, as `mesoscreen rules --json`.
@@ -466,6 +310,21 @@ for name, entry in pairs(api) do
 			return try(builtin, ...)
 		end
 	end
+end
+
+-- screen, the hot path, without the pcall of `raising`: the C call raises
+-- a library error as its message at the caller (level 2) itself. Not tail
+-- calls, so that level 2 is the caller.
+local lua_screen = core.msc_lua_screen
+
+function RuleSet:screen(record)
+	local result = lua_screen(self._ctx, record, 2)
+	return result
+end
+
+function M.screen(record)
+	local result = lua_screen(M.builtin._ctx, record, 2)
+	return result
 end
 
 return M

@@ -346,6 +346,26 @@ START_TEST(batch_fill_screens_records_written_by_a_callback)
 }
 END_TEST
 
+START_TEST(codes_win_whatever_the_order)
+{
+	/* a code's yes stands against an unknown answer given before or after it */
+	static const char *const orders[] = {
+		"{\"patient\": {\"medications\": [\"Lantus\"], \"insulin_dependent_diabetes\": null}}",
+		"{\"patient\": {\"insulin_dependent_diabetes\": null, \"medications\": [\"Lantus\"]}}",
+		"{\"patient\": {\"conditions\": [\"E10.9\"], \"insulin_dependent_diabetes\": \"unknown\"}}",
+		"{\"patient\": {\"insulin_dependent_diabetes\": \"unknown\", \"conditions\": [\"E10.9\"]}}",
+	};
+	size_t i;
+	for (i = 0; i < sizeof(orders) / sizeof(orders[0]); i++) {
+		ck_assert_int_eq(from_json(orders[i]), MSC_OK);
+		ck_assert_int_eq(msc_screen(res, rules, rec), MSC_OK);
+		ck_assert_msg(msc_result_verdict(res) == MSC_CONTRAINDICATED, "record %zu: %s", i,
+			      msc_verdict_name(msc_result_verdict(res)));
+		ck_assert_str_eq(msc_result_finding(res, 0)->rule, "CI.IDDM");
+	}
+}
+END_TEST
+
 START_TEST(batch_reports_bad_lines_and_keeps_the_good)
 {
 	msc_batch *b;
@@ -649,6 +669,7 @@ int main(void)
 	tcase_add_test(r, setters_validate);
 	tcase_add_test(r, setters_match_json);
 	tcase_add_test(r, result_reuse_and_records_of_other_sets);
+	tcase_add_test(r, codes_win_whatever_the_order);
 	tcase_add_test(r, batch_reports_bad_lines_and_keeps_the_good);
 	tcase_add_test(r, batch_fill_screens_records_written_by_a_callback);
 	tcase_add_test(r, rules_and_questions_json);
