@@ -30,26 +30,9 @@ static void std_free(void *ptr, void *ctx)
  * library never changes it on its own. */
 static msc_allocator current = { MSC_ALLOCATOR_VERSION, std_malloc, std_realloc, std_free, NULL };
 
-/* Set when an allocation fails on this thread: jansson reports some of
- * its allocation failures as parse errors, and this tells them apart. */
-static _Thread_local int alloc_failed;
-
-void msc__alloc_failed_reset(void)
-{
-	alloc_failed = 0;
-}
-
-int msc__alloc_failed(void)
-{
-	return alloc_failed;
-}
-
 static void *json_malloc_hook(size_t size)
 {
-	void *p = current.malloc(size ? size : 1, current.ctx);
-	if (!p)
-		alloc_failed = 1;
-	return p;
+	return current.malloc(size ? size : 1, current.ctx);
 }
 
 static void json_free_hook(void *ptr)
@@ -74,10 +57,7 @@ MSC_EXTERN(int) msc_set_allocator(const msc_allocator *a)
 
 void *msc__malloc(size_t size)
 {
-	void *p = current.malloc(size ? size : 1, current.ctx);
-	if (!p)
-		alloc_failed = 1;
-	return p;
+	return current.malloc(size ? size : 1, current.ctx);
 }
 
 void *msc__calloc(size_t count, size_t size)
@@ -93,10 +73,7 @@ void *msc__calloc(size_t count, size_t size)
 
 void *msc__realloc(void *ptr, size_t size)
 {
-	void *p = current.realloc(ptr, size ? size : 1, current.ctx);
-	if (!p)
-		alloc_failed = 1;
-	return p;
+	return current.realloc(ptr, size ? size : 1, current.ctx);
 }
 
 void msc__free(void *ptr)
@@ -120,13 +97,12 @@ char *msc__strndup(const char *s, size_t n)
 	return p;
 }
 
+/* Only called by msc__grow() (internal.h), once need > *cap. */
 int msc__grow_slow(void **array, size_t *cap, size_t need, size_t size)
 {
 	size_t ncap;
 	void *p;
 
-	if (need <= *cap)
-		return MSC_OK;
 	ncap = *cap ? *cap : 8;
 	while (ncap < need)
 		ncap *= 2;

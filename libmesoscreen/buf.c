@@ -1,5 +1,4 @@
 /* Growable buffers, a string arena and UTF-8 validation. */
-#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -13,36 +12,6 @@ int msc__buf_append_slow(msc_buf *b, const char *s, size_t n)
 	memcpy(b->data + b->len, s, n);
 	b->len += n;
 	b->data[b->len] = '\0';
-	return MSC_OK;
-}
-
-int msc_buf_printf(msc_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	void *data;
-
-	/* most texts fit in the room left: format once */
-	va_start(ap, fmt);
-	n = b->cap > b->len ? vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap)
-			    : vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && b->len + (size_t)n < b->cap) {
-		b->len += (size_t)n;
-		return MSC_OK;
-	}
-	if (n < 0)
-		return msc__fail(MSC_EINVAL, "formatting failed");
-	if (b->cap > b->len)
-		b->data[b->len] = '\0'; /* undo the cut-off attempt */
-	data = b->data;
-	if (msc__grow(&data, &b->cap, b->len + (size_t)n + 1, 1))
-		return MSC_ENOMEM;
-	b->data = data;
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
 	return MSC_OK;
 }
 

@@ -35,10 +35,6 @@ void *msc__calloc(size_t count, size_t size);
 void *msc__realloc(void *ptr, size_t size);
 void msc__free(void *ptr);
 char *msc__strndup(const char *s, size_t n);
-/* Whether an allocation failed on this thread since the last reset
- * (jansson's own allocations count once msc_set_allocator() is used). */
-void msc__alloc_failed_reset(void);
-int msc__alloc_failed(void);
 /* Grows *array (of elements of `size` bytes) to hold at least `need`;
  * inline when it already does. */
 int msc__grow_slow(void **array, size_t *cap, size_t need, size_t size);
@@ -78,7 +74,6 @@ static inline int msc_buf_puts(msc_buf *b, const char *s)
 {
 	return msc_buf_append(b, s, strlen(s));
 }
-int msc_buf_printf(msc_buf *b, const char *fmt, ...) MSC_PRINTF(2, 3);
 void msc_buf_free(msc_buf *b);
 
 /* A string arena: everything freed at once. */

@@ -404,7 +404,7 @@ static int because(msc_result *r, const msc_node *n, const msc_record *rec)
 					return MSC_ENOMEM;
 		return MSC_OK;
 	}
-	case MSC_N_MATCH_NAME: {
+	default: { /* MSC_N_MATCH_NAME: the last kind */
 		const msc_value *a = list_value(rec, n->fact);
 		for (i = 0; a && i < a->item_count; i++)
 			if (name_match(&a->items[i], n) == MSC_YES &&
@@ -413,7 +413,6 @@ static int because(msc_result *r, const msc_node *n, const msc_record *rec)
 		return MSC_OK;
 	}
 	}
-	return MSC_OK;
 }
 
 /* ---------------------------------------------------------------- missing */

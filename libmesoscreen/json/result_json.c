@@ -54,15 +54,15 @@ static int dump(json_t *root, char **out, size_t *length)
 }
 
 /* {"name", "version"} and, with clinic files, "files": [{"name",
- * "ruleset", "version", "sha256"}]: enough for an audit to reproduce. */
+ * "ruleset", "version", "sha256"}]: enough for an audit to reproduce.
+ * Only msc_rules_to_json() calls it, with rules never NULL. */
 static json_t *ruleset_json(const msc_rules *rules)
 {
 	json_t *o = json_object(), *files;
 	size_t i;
-	if (!o || put(o, "name", json_string(rules ? rules->name : "")) ||
-	    put(o, "version", json_string(rules ? rules->version : "")))
+	if (!o || put(o, "name", json_string(rules->name)) || put(o, "version", json_string(rules->version)))
 		goto fail;
-	if (rules && rules->file_count) {
+	if (rules->file_count) {
 		if (put(o, "files", files = json_array()))
 			goto fail;
 		for (i = 0; i < rules->file_count; i++) {
@@ -247,10 +247,11 @@ int msc__result_write_json(msc_buf *b, const msc_result *res)
 	return msc_buf_append(b, "}}", 2);
 }
 
-/* A copy of b's text in the rule set's arena; b is emptied. */
+/* A copy of b's text in the rule set's arena; b is emptied. Only called
+ * once something was appended to b, so b->data is never NULL. */
 static const char *keep(msc_rules *rules, msc_buf *b, size_t *len)
 {
-	const char *s = b->data ? msc_arena_strndup(&rules->arena, b->data, b->len) : NULL;
+	const char *s = msc_arena_strndup(&rules->arena, b->data, b->len);
 	*len = b->len;
 	b->len = 0;
 	return s;

@@ -169,15 +169,22 @@ int msc__rules_finish(msc_rules *rules)
 		}
 	}
 	/* which yes/no fact each ICD-10/ATC code row sets */
-	rules->code_facts = msc__calloc(msc__lex_code_count ? msc__lex_code_count : 1, sizeof(int));
+	rules->code_facts = msc__calloc(msc__lex_code_count, sizeof(int)); /* never NULL for 0: one byte */
 	if (!rules->code_facts)
 		return MSC_ENOMEM;
 	for (k = 0; k < msc__lex_code_count; k++) {
 		int f = scan_fact(rules, msc__lex_codes[k].fact, strlen(msc__lex_codes[k].fact));
-		rules->code_facts[k] = f >= 0 && rules->facts[f].type == MSC_FT_YESNO ? f : -1;
+		/* -1 guards against a codes.tsv row naming no yes/no fact of
+		 * builtin.rules, which every rule set starts with and no later
+		 * text can redeclare; test_coverage's code_rows_set_yes_no_facts
+		 * asserts there is none, so the -1 side is never taken. */
+		rules->code_facts[k] = f >= 0 && rules->facts[f].type == MSC_FT_YESNO ? f : -1; /* GCOVR_EXCL_BR_LINE */
 	}
-	/* every path and bare name, at most half full; the first fact of a
-	 * name keeps it, as a scan in table order would find */
+	/* every path and bare name, at most half full. They are all different
+	 * (the compiler refuses a fact whose path or bare name is taken, and
+	 * only a path has a dot), so each takes the first free slot of its
+	 * probe sequence; were two equal, the first in table order would still
+	 * be found first, as a scan would find it. */
 	while (size < 4 * rules->fact_count)
 		size *= 2;
 	rules->fact_slots = msc__calloc(size, sizeof(unsigned));
@@ -190,10 +197,8 @@ int msc__rules_finish(msc_rules *rules)
 		size_t len = strlen(key), h;
 		for (h = hash_name(key, len) & rules->fact_slot_mask; rules->fact_slots[h];
 		     h = (h + 1) & rules->fact_slot_mask)
-			if (slot_matches(rules, rules->fact_slots[h], key, len))
-				break;
-		if (!rules->fact_slots[h])
-			rules->fact_slots[h] = (unsigned)i + 1;
+			;
+		rules->fact_slots[h] = (unsigned)i + 1;
 	}
 	return msc__rules_json_fragments(rules);
 }

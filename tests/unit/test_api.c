@@ -74,6 +74,8 @@ START_TEST(malformed_json_names_line_and_column)
 {
 	assert_error(from_json("{\n  \"patient\": {\n    \"pregnant\": tru\n  }\n}"), MSC_EPARSE, "line 3, column");
 	assert_error(from_json(""), MSC_EPARSE, "line");
+	/* an error found only at the end is reported at the end */
+	assert_error(from_json("\n\n{\"patient\": {\"pregnant\": true"), MSC_EPARSE, "line 3, column 30: premature EOF");
 	assert_error(from_json("{\"patient\": {}} trailing"), MSC_EPARSE, "line 1");
 	/* invalid UTF-8 inside a string */
 	assert_error(from_json("{\"patient\": {\"medications\": [\"\xff\xfe\"]}}"), MSC_EPARSE, "line 1");

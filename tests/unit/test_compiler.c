@@ -4,6 +4,8 @@
  * past, and every valid construct, checked by what it compiles to and by
  * the verdicts it gives.
  */
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -939,12 +941,484 @@ START_TEST(overrides_and_instructions)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- strings */
+
+/* \" and \\ are the only escapes, at any place in a string; any other
+ * backslash stays; an escaped quote does not end the string. */
+START_TEST(string_escapes)
+{
+	const char *text =
+		"source E1 \"\\\\\"\n"                  /* "\\"        -> \        */
+		"source E2 \"\\\"\"\n"                  /* "\""        -> "        */
+		"source E3 \"a\\\\\\\\b\\\"\\\\\"\n"    /* "a\\\\b\"\\" -> a\\b"\   */
+		"source E4 \"x\\y\\\" z\\\\n\\\"\"\n"   /* "x\y\" z\\n\"" -> x\y" z\n" */
+		"source E5 \"\"\n"
+		"rule X.A\n  severity caution\n  when patient.pregnant\n  message \"m\"\n"
+		"  sources E1 E2 E3 E4 E5\n";
+	msc_rules *r = compile_ok(text);
+	const msc_rule_info *ri = msc_rules_find(r, "X.A");
+	ck_assert_ptr_nonnull(ri);
+	ck_assert_uint_eq(ri->source_count, 5);
+	ck_assert_str_eq(ri->sources[0], "\\");
+	ck_assert_str_eq(ri->sources[1], "\"");
+	ck_assert_str_eq(ri->sources[2], "a\\\\b\"\\");
+	ck_assert_str_eq(ri->sources[3], "x\\y\" z\\n\"");
+	ck_assert_str_eq(ri->sources[4], "");
+	msc_rules_free(r);
+	{
+		/* the escaped quote does not close: unterminated, at the opening quote */
+		static const char *const want[] = { "1:11: unterminated string",
+						    "1:11: expected a quoted string for the source's title", NULL };
+		const char *text2 = "source E1 \"ab\\\"\nsource E2 \"b\"\n";
+		expect_errors(text2, strlen(text2), want);
+	}
+}
+END_TEST
+
+/* ---------------------------------------------------------------- a compiler from a rule set */
+
+/* A second clinic text: it uses the first's fact and sources and the
+ * built-in table's, and changes rules of both. */
+static const char *const SECOND =
+	"ruleset second\n"
+	"version 7\n"
+	"source OWN \"Second clinic\"\n"
+	"fact patient.weight number\n"
+	"  min 0\n"
+	"  question \"Weight?\"\n"
+	"rule S.HEAVY\n"
+	"  severity caution\n"
+	"  when patient.weight > 150 and patient.age > 60\n"
+	"  message \"Heavy.\"\n"
+	"  sources OWN PROTO S004\n"
+	"  ask patient.age \"Age, again?\"\n"
+	"override C.SENIOR\n"
+	"  severity defer\n"
+	"override CI.HEART\n"
+	"  message \"Heart, second.\"\n"
+	"  ask patient.heart_disease_multiple_drugs \"Heart drugs?\"\n"
+	"  reason \"Second opinion.\"\n";
+
+/* Errors only a text on top of CLINIC has. */
+static const char *const SECOND_BAD =
+	"fact patient.age number\n"
+	"rule C.MINOR\n"
+	"  severity caution\n"
+	"  when patient.pregnant\n"
+	"  message \"m\"\n"
+	"  sources PROTO\n"
+	"override C.SPF\n"
+	"  severity caution\n"
+	"  when patient.spf > 50\n"
+	"rule S.X\n"
+	"  severity caution\n"
+	"  when patient.weight > 1\n"
+	"  message \"m\"\n"
+	"  sources NOPE\n";
+
+static const char *const RECORDS[] = {
+	"{}",
+	"{\"patient\": {\"age\": 72, \"heart_disease_multiple_drugs\": true, \"medications\": [\"ibuprofen\", \"zzz\"],"
+	" \"allergies\": [\"latex\"], \"products\": [\"lidocaine\"], \"sensitivities\": [\"lidocaine\"],"
+	" \"spf\": 50, \"weeks_since_peel\": \"never\"},"
+	" \"plan\": {\"area\": \"face\", \"session\": \"first\", \"depth_mm\": 7}, \"clinic\": {\"room\": \"b\"}}",
+	"{\"patient\": {\"age\": 82, \"weight\": 160, \"pregnant\": false}, \"plan\": {\"area\": \"scalp\"}}",
+	"{\"patient\": {\"pregnant\": true}, \"plan\": {\"area\": \"face\"}}",
+};
+
+/* Everything a caller can see of a rule set, as text: name, files, the
+ * rule table, the questionnaire and the results (or refusals) of RECORDS. */
+static char *describe(const msc_rules *r)
+{
+	msc_record *x;
+	msc_result *y;
+	char *json, *out = NULL;
+	size_t i, len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%s %s %zu %zu %zu\n", msc_rules_name(r), msc_rules_version(r), msc_rules_file_count(r),
+		msc_rules_count(r), msc_rules_fact_count(r));
+	for (i = 0; i < msc_rules_file_count(r); i++) {
+		const msc_rules_file *fl = msc_rules_file_get(r, i);
+		fprintf(f, "%s %s %s %s\n", fl->name, fl->ruleset ? fl->ruleset : "-",
+			fl->version ? fl->version : "-", fl->sha256);
+	}
+	ck_assert_int_eq(msc_rules_to_json(&json, NULL, r), MSC_OK);
+	fprintf(f, "%s\n", json);
+	msc_free(json);
+	ck_assert_int_eq(msc_record_new(&x, r), MSC_OK);
+	ck_assert_int_eq(msc_result_new(&y), MSC_OK);
+	ck_assert_int_eq(msc_questions_to_json(&json, NULL, r, x), MSC_OK);
+	fprintf(f, "%s\n", json);
+	msc_free(json);
+	for (i = 0; i < sizeof(RECORDS) / sizeof(RECORDS[0]); i++) {
+		int rc = msc_record_from_json(x, RECORDS[i], strlen(RECORDS[i]));
+		if (rc != MSC_OK) {
+			fprintf(f, "%s: %s\n", msc_status_name(rc), msc_error_message());
+			continue;
+		}
+		ck_assert_int_eq(msc_screen(y, r, x), MSC_OK);
+		ck_assert_int_eq(msc_result_to_json(&json, NULL, y), MSC_OK);
+		fprintf(f, "%s\n", json);
+		msc_free(json);
+	}
+	msc_result_free(y);
+	msc_record_free(x);
+	fclose(f);
+	return out;
+}
+
+/* Adds texts (name, text, ... NULL) and finishes; frees the compiler. */
+static msc_rules *finish(msc_compiler *c, ...)
+{
+	msc_rules *r = NULL;
+	const char *name;
+	va_list ap;
+	va_start(ap, c);
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		const char *text = va_arg(ap, const char *);
+		int rc = msc_compiler_add_text(c, name, text, strlen(text));
+		ck_assert_msg(rc == MSC_OK, "%s: %s", name, msc_error_message());
+	}
+	va_end(ap);
+	ck_assert_int_eq(msc_compiler_get_rules(c, &r), MSC_OK);
+	msc_compiler_free(c);
+	return r;
+}
+
+static msc_compiler *from(const msc_rules *base)
+{
+	msc_compiler *c = NULL;
+	ck_assert_int_eq(msc_compiler_new_from(&c, base), MSC_OK);
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
+static msc_compiler *fresh(void)
+{
+	msc_compiler *c = NULL;
+	ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
+	return c;
+}
+
+static void assert_same(const msc_rules *a, const msc_rules *b)
+{
+	char *da = describe(a), *db = describe(b);
+	ck_assert_str_eq(da, db);
+	free(da);
+	free(db);
+}
+
+/* Every way to the same texts gives the same rule set; each base is freed
+ * as soon as the compiler is made (nothing may refer to it). */
+START_TEST(new_from_is_the_long_way)
+{
+	msc_rules *builtin, *a, *ab, *got, *base;
+	msc_compiler *c;
+
+	ck_assert_int_eq(msc_rules_builtin(&builtin), MSC_OK);
+	a = finish(fresh(), "dir/a.rules", CLINIC, NULL);
+	ab = finish(fresh(), "dir/a.rules", CLINIC, "b.rules", SECOND, NULL);
+
+	/* nothing added: the base again */
+	ck_assert_int_eq(msc_rules_builtin(&base), MSC_OK);
+	c = from(base);
+	msc_rules_free(base);
+	got = finish(c, NULL);
+	assert_same(got, builtin);
+	msc_rules_free(got);
+
+	ck_assert_int_eq(msc_rules_builtin(&base), MSC_OK);
+	c = from(base);
+	msc_rules_free(base);
+	got = finish(c, "dir/a.rules", CLINIC, NULL);
+	assert_same(got, a);
+	msc_rules_free(got);
+
+	ck_assert_int_eq(msc_rules_builtin(&base), MSC_OK);
+	c = from(base);
+	msc_rules_free(base);
+	got = finish(c, "dir/a.rules", CLINIC, "b.rules", SECOND, NULL);
+	assert_same(got, ab);
+	msc_rules_free(got);
+
+	/* on a base with a clinic file: its facts, sources and changes carry over */
+	base = finish(fresh(), "dir/a.rules", CLINIC, NULL);
+	c = from(base);
+	msc_rules_free(base);
+	got = finish(c, "b.rules", SECOND, NULL);
+	assert_same(got, ab);
+	ck_assert_str_eq(msc_rules_name(got), "builtin+clinic a+second");
+	ck_assert_str_eq(msc_rules_find(got, "C.SENIOR")->origin, "dir/a.rules");
+	ck_assert_str_eq(msc_rules_find(got, "C.SENIOR")->changed_by, "b.rules");
+	ck_assert_str_eq(msc_rules_find(got, "CI.HEART")->reason, "Second opinion.");
+	ck_assert_str_eq(msc_rules_find(got, "S.HEAVY")->sources[1], "Example Clinic protocol, rev. 2026-11");
+	ck_assert_str_eq(msc_rules_find(got, "S.HEAVY")->sources[2], "Pros and Cons of Mesotherapy");
+	msc_rules_free(got);
+
+	/* from a set made that way, and the base used again afterwards */
+	base = finish(from(a), "b.rules", SECOND, NULL);
+	c = from(base);
+	got = finish(c, NULL);
+	assert_same(got, ab);
+	assert_same(base, ab);
+	msc_rules_free(got);
+	msc_rules_free(base);
+
+	/* two compilers from one base go their own ways */
+	{
+		msc_compiler *c1 = from(a), *c2 = from(a);
+		msc_rules *r1 = finish(c1, "b.rules", SECOND, NULL);
+		msc_rules *r2 = finish(c2, NULL);
+		assert_same(r1, ab);
+		assert_same(r2, a);
+		msc_rules_free(r1);
+		msc_rules_free(r2);
+	}
+	msc_rules_free(ab);
+	msc_rules_free(a);
+	msc_rules_free(builtin);
+}
+END_TEST
+
+/* A text with errors on top of a base: the same errors as the long way,
+ * and the base's own rules are the earlier text they name. */
+START_TEST(new_from_errors)
+{
+	msc_compiler *lc = fresh(), *fc;
+	msc_rules *a = finish(fresh(), "dir/a.rules", CLINIC, NULL), *r = (msc_rules *)&r;
+	size_t i;
+
+	ck_assert_int_eq(msc_compiler_add_text(lc, "dir/a.rules", CLINIC, strlen(CLINIC)), MSC_OK);
+	ck_assert_int_eq(msc_compiler_add_text(lc, "bad.rules", SECOND_BAD, strlen(SECOND_BAD)), MSC_ERULES);
+	fc = from(a);
+	msc_rules_free(a);
+	ck_assert_int_eq(msc_compiler_add_text(fc, "bad.rules", SECOND_BAD, strlen(SECOND_BAD)), MSC_ERULES);
+	ck_assert_uint_eq(msc_compiler_error_count(fc), msc_compiler_error_count(lc));
+	ck_assert_uint_eq(msc_compiler_error_count(fc), 5);
+	for (i = 0; i < msc_compiler_error_count(lc); i++)
+		ck_assert_str_eq(msc_compiler_error(fc, i), msc_compiler_error(lc, i));
+	ck_assert_str_eq(msc_compiler_error(fc, 0), "bad.rules:1:6: fact 'patient.age' is already declared");
+	ck_assert_str_eq(msc_compiler_error(fc, 1),
+			 "bad.rules:2:6: duplicate id 'C.MINOR' (to change an earlier rule, use 'override' or 'disable')");
+	ck_assert_str_eq(msc_compiler_error(fc, 2), "bad.rules:7:1: this override can weaken C.SPF: state a 'reason' "
+			 "(it is shown in every result it affects)");
+	ck_assert_str_eq(msc_compiler_error(fc, 4), "bad.rules:14:11: unknown source 'NOPE' (declare it with 'source')");
+	ck_assert_int_eq(msc_compiler_get_rules(fc, &r), MSC_ERULES);
+	ck_assert_ptr_null(r);
+	msc_compiler_free(fc);
+	msc_compiler_free(lc);
+}
+END_TEST
+
+START_TEST(new_from_api_edges)
+{
+	msc_compiler *c = (msc_compiler *)&c;
+	msc_rules *builtin, *r;
+	ck_assert_int_eq(msc_rules_builtin(&builtin), MSC_OK);
+	ck_assert_int_eq(msc_compiler_new_from(NULL, builtin), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "out is NULL");
+	ck_assert_int_eq(msc_compiler_new_from(&c, NULL), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "base is NULL");
+	ck_assert_ptr_null(c);
+	/* a compiler from a base is a compiler: hands over once */
+	c = from(builtin);
+	ck_assert_int_eq(msc_compiler_add_file(c, "/nonexistent/x.rules"), MSC_EIO);
+	ck_assert_int_eq(msc_compiler_get_rules(c, &r), MSC_OK);
+	ck_assert_int_eq(msc_compiler_add_text(c, "n", "", 0), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "this compiler has already handed over its rules");
+	msc_compiler_free(c);
+	ck_assert_str_eq(msc_rules_name(r), "builtin");
+	msc_rules_free(r);
+	/* freed without finishing */
+	msc_compiler_free(from(builtin));
+	msc_rules_free(builtin);
+}
+END_TEST
+
+/* Allocation failure (test_alloc.c's counting allocator): each allocation
+ * of new_from + add_text + get_rules fails in turn. */
+static long live, countdown = -1, calls;
+
+static int should_fail(void)
+{
+	calls++;
+	return countdown >= 0 && --countdown == 0;
+}
+
+static void *t_malloc(size_t n, void *ctx)
+{
+	void *p;
+	(void)ctx;
+	if (should_fail())
+		return NULL;
+	p = malloc(n);
+	if (p)
+		live++;
+	return p;
+}
+
+static void *t_realloc(void *ptr, size_t n, void *ctx)
+{
+	void *p;
+	(void)ctx;
+	if (should_fail())
+		return NULL;
+	p = realloc(ptr, n);
+	if (p && !ptr)
+		live++;
+	return p;
+}
+
+static void t_free(void *ptr, void *ctx)
+{
+	(void)ctx;
+	if (ptr)
+		live--;
+	free(ptr);
+}
+
+static const msc_allocator counting = { MSC_ALLOCATOR_VERSION, t_malloc, t_realloc, t_free, NULL };
+
+static const char *const RECORD_B =
+	"{\"patient\": {\"age\": 82, \"weight\": 160, \"pregnant\": false}, \"plan\": {\"area\": \"scalp\"}}";
+static const char *const RECORD_A = "{\"patient\": {\"age\": 16}, \"plan\": {\"area\": \"face\"}}";
+
+START_TEST(new_from_allocation_failure)
+{
+	msc_rules *base, *r = NULL;
+	msc_compiler *c;
+	char *want, *got;
+	long n, before;
+	int rc = MSC_ENOMEM;
+
+	ck_assert_int_eq(msc_set_allocator(&counting), MSC_OK);
+	base = finish(fresh(), "dir/a.rules", CLINIC, NULL);
+	want = describe(base);
+	for (n = 1; rc != MSC_OK; n++) {
+		before = live;
+		c = (msc_compiler *)&c;
+		r = NULL;
+		countdown = n;
+		rc = msc_compiler_new_from(&c, base);
+		if (rc == MSC_OK)
+			rc = msc_compiler_add_text(c, "b.rules", SECOND, strlen(SECOND));
+		else
+			ck_assert_ptr_null(c);
+		if (rc == MSC_OK)
+			rc = msc_compiler_get_rules(c, &r);
+		countdown = -1;
+		ck_assert_msg(rc == MSC_OK || rc == MSC_ENOMEM, "allocation %ld failing: %s (%s)", n,
+			      msc_status_name(rc), msc_error_message());
+		if (rc == MSC_OK)
+			ck_assert_int_eq(msc_test_verdict(r, RECORD_B), MSC_DEFER); /* C.SENIOR, made stricter */
+		msc_compiler_free(c);
+		msc_rules_free(r);
+		ck_assert_msg(live == before, "allocation %ld failing: %ld allocations leaked", n, live - before);
+		ck_assert_int_eq(msc_test_verdict(base, RECORD_A), MSC_DEFER);
+		ck_assert_msg(n < 100000, "never succeeds");
+	}
+	ck_assert_msg(n > 20, "new_from allocated almost nothing: the test proves little");
+	/* the base is as it was */
+	got = describe(base);
+	ck_assert_str_eq(got, want);
+	free(got);
+
+	/* msc_compiler_get_rules() failing leaves a compiler that compiles on:
+	 * a later text's facts are found (no stale look-up) */
+	rc = MSC_ENOMEM;
+	for (n = 1; rc != MSC_OK; n++) {
+		const char *third = "fact patient.zz yesno\nrule Z.Z\n  severity contraindicated\n"
+				    "  when patient.zz and patient.weight > 1\n  message \"z\"\n  sources OWN\n";
+		before = live;
+		c = from(base);
+		ck_assert_int_eq(msc_compiler_add_text(c, "b.rules", SECOND, strlen(SECOND)), MSC_OK);
+		countdown = n;
+		rc = msc_compiler_get_rules(c, &r);
+		countdown = -1;
+		if (rc == MSC_OK) {
+			msc_rules_free(r);
+			msc_compiler_free(c);
+			break;
+		}
+		ck_assert_int_eq(rc, MSC_ENOMEM);
+		ck_assert_ptr_null(r);
+		r = finish(c, "c.rules", third, NULL);
+		ck_assert_str_eq(msc_rules_name(r), "builtin+clinic a+second+c.rules");
+		ck_assert_int_eq(msc_test_verdict(r, "{\"patient\": {\"zz\": true, \"weight\": 3}}"),
+				 MSC_CONTRAINDICATED);
+		msc_rules_free(r);
+		ck_assert_msg(live == before, "get_rules, allocation %ld failing: %ld leaked", n, live - before);
+	}
+	ck_assert_msg(n > 2, "get_rules allocated nothing");
+	msc_rules_free(base);
+	free(want);
+	ck_assert_int_eq(live, 0);
+	msc_set_allocator(NULL);
+}
+END_TEST
+
+/* Threads start compilers from one base at once, while it screens. */
+typedef struct thread_job {
+	const msc_rules *base;
+	const char *want;
+	int failures;
+} thread_job;
+
+static void *compile_on_base(void *arg)
+{
+	thread_job *job = arg;
+	int i;
+	for (i = 0; i < 20; i++) {
+		msc_compiler *c = NULL;
+		msc_rules *r = NULL;
+		char *json = NULL;
+		if (msc_compiler_new_from(&c, job->base) != MSC_OK ||
+		    msc_compiler_add_text(c, "b.rules", SECOND, strlen(SECOND)) != MSC_OK ||
+		    msc_compiler_get_rules(c, &r) != MSC_OK || msc_rules_to_json(&json, NULL, r) != MSC_OK ||
+		    strcmp(json, job->want) != 0 || msc_test_verdict(job->base, RECORD_A) != MSC_DEFER)
+			job->failures++;
+		msc_free(json);
+		msc_rules_free(r);
+		msc_compiler_free(c);
+	}
+	return NULL;
+}
+
+START_TEST(new_from_threads)
+{
+	msc_rules *base = finish(fresh(), "dir/a.rules", CLINIC, NULL);
+	msc_rules *ab = finish(fresh(), "dir/a.rules", CLINIC, "b.rules", SECOND, NULL);
+	char *want = NULL;
+	pthread_t t[4];
+	thread_job jobs[4];
+	int i;
+
+	ck_assert_int_eq(msc_rules_to_json(&want, NULL, ab), MSC_OK);
+	for (i = 0; i < 4; i++) {
+		jobs[i].base = base;
+		jobs[i].want = want;
+		jobs[i].failures = 0;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, compile_on_base, &jobs[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+		ck_assert_int_eq(jobs[i].failures, 0);
+	}
+	msc_free(want);
+	msc_rules_free(ab);
+	msc_rules_free(base);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("compiler");
 	TCase *e = tcase_create("errors");
 	TCase *l = tcase_create("limits");
 	TCase *v = tcase_create("valid");
+	TCase *f = tcase_create("new_from");
 
 	tcase_add_loop_test(e, every_error_at_its_line_and_column, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(e, nul_byte_in_text);
@@ -964,8 +1438,16 @@ int main(void)
 	tcase_add_test(v, never_none_and_enum_defaults);
 	tcase_add_test(v, names_classes_and_matches);
 	tcase_add_test(v, overrides_and_instructions);
+	tcase_add_test(e, string_escapes);
+	tcase_add_test(f, new_from_is_the_long_way);
+	tcase_add_test(f, new_from_errors);
+	tcase_add_test(f, new_from_api_edges);
+	tcase_add_test(f, new_from_allocation_failure);
+	tcase_add_test(f, new_from_threads);
+	tcase_set_timeout(f, 120);
 	suite_add_tcase(s, e);
 	suite_add_tcase(s, l);
 	suite_add_tcase(s, v);
+	suite_add_tcase(s, f);
 	return msc_test_main(s);
 }

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <wchar.h>
+
+#include <jansson.h>
 
 #include "internal.h"
 #include "testutil.h"
@@ -211,6 +212,24 @@ START_TEST(allocator_is_checked)
 	ck_assert_int_eq(t_live, 1);
 	msc__free(p);
 	ck_assert_int_eq(t_live, 0);
+	p = msc__calloc(3, 0);
+	ck_assert_ptr_nonnull(p);
+	msc__free(p);
+	p = msc__realloc(NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(t_live, 1);
+	msc__free(p);
+	/* jansson allocates through it too, zero bytes as one */
+	{
+		json_malloc_t jm;
+		json_free_t jf;
+		json_get_alloc_funcs(&jm, &jf);
+		p = jm(0);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(t_live, 1);
+		jf(p);
+		ck_assert_int_eq(t_live, 0);
+	}
 	/* NULL restores the C library's */
 	ck_assert_int_eq(msc_set_allocator(NULL), MSC_OK);
 	ck_assert_int_eq(msc_rules_builtin(&r), MSC_OK);
@@ -320,6 +339,9 @@ START_TEST(accessors_refuse_null_and_out_of_range)
 	ck_assert_int_eq(msc_rules_to_json(NULL, NULL, rules), MSC_EINVAL);
 	ck_assert_int_eq(msc_rules_to_json(&out, NULL, NULL), MSC_EINVAL);
 	ck_assert_str_eq(msc_error_message(), "out or rules is NULL");
+	ck_assert_int_eq(msc_result_to_json(&out, NULL, NULL), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "out or result is NULL");
+	ck_assert_int_eq(msc_result_to_json(NULL, NULL, res), MSC_EINVAL);
 	ck_assert_int_eq(msc_questions_to_json(NULL, NULL, rules, rec), MSC_EINVAL);
 	ck_assert_int_eq(msc_questions_to_json(&out, NULL, NULL, rec), MSC_EINVAL);
 	ck_assert_int_eq(msc_questions_to_json(&out, NULL, rules, NULL), MSC_EINVAL);
@@ -468,13 +490,19 @@ START_TEST(missing_names_the_unrecognised_side)
 }
 END_TEST
 
-/* An unknown node kind (a corrupted table) evaluates to unknown, never yes or no. */
+/* An unknown node kind (a corrupted table) evaluates to unknown, never yes
+ * or no, whatever fact it names and whatever the record says of it. */
 START_TEST(unknown_node_kind_is_unknown)
 {
+	static const char *const items[1] = { "aspirin" };
 	msc_node n;
 	memset(&n, 0, sizeof(n));
 	n.kind = (msc_node_kind)99;
 	n.fact = n.fact2 = -1;
+	ck_assert_int_eq(msc__eval(&n, rec), MSC_UNKNOWN);
+	n.fact = n.fact2 = msc__rules_fact_index(rules, "medications", 11);
+	ck_assert_int_ge(n.fact, 0);
+	ck_assert_int_eq(msc_record_set_list(rec, "medications", items, 1), MSC_OK);
 	ck_assert_int_eq(msc__eval(&n, rec), MSC_UNKNOWN);
 }
 END_TEST
@@ -562,7 +590,396 @@ START_TEST(json_record_corners)
 	ck_assert_ptr_null(msc_batch_result_json(b, 0));
 	ck_assert_int_eq(msc_batch_status(b, 1), MSC_OK);
 	ck_assert_ptr_nonnull(strstr(msc_batch_result_json(b, 1), "\"verdict\":\"incomplete\""));
+	/* a column name longer than any: the message shows 64 bytes of it */
+	{
+		char line[400], want[128];
+		memset(want, 'c', 64);
+		strcpy(want + 64, ": unknown column");
+		memset(line, 'c', sizeof(line));
+		memcpy(line, "{\"", 2);
+		strcpy(line + 302, "\": 1}");
+		ck_assert_int_eq(msc_batch_screen_lines(b, line, strlen(line)), MSC_OK);
+		ck_assert_int_eq(msc_batch_status(b, 0), MSC_EFIELD);
+		ck_assert_str_eq(msc_batch_error(b, 0), want);
+	}
 	msc_batch_free(b);
+}
+END_TEST
+
+/* A fill callback's return that is no status, above or below them all. */
+static int fill_not_a_status(msc_record *r, size_t i, void *ctx)
+{
+	(void)r;
+	(void)ctx;
+	return i == 0 ? -100 : i == 1 ? 1 : MSC_ENOMEM;
+}
+
+START_TEST(batch_fill_refuses_what_is_not_a_status)
+{
+	msc_batch *b;
+	ck_assert_int_eq(msc_batch_new(&b, rules, 0), MSC_OK);
+	ck_assert_int_eq(msc_batch_screen_fill(b, 2, fill_not_a_status, NULL), MSC_OK);
+	ck_assert_int_eq(msc_batch_status(b, 0), MSC_EINVAL);
+	ck_assert_str_eq(msc_batch_error(b, 0), "record 0: the fill callback returned -100, not a status");
+	ck_assert_int_eq(msc_batch_status(b, 1), MSC_EINVAL);
+	ck_assert_str_eq(msc_batch_error(b, 1), "record 1: the fill callback returned 1, not a status");
+	/* MSC_ENOMEM from the callback stops the batch: no output */
+	ck_assert_int_eq(msc_batch_screen_fill(b, 3, fill_not_a_status, NULL), MSC_ENOMEM);
+	ck_assert_str_eq(msc_error_message(), "out of memory while screening a batch");
+	ck_assert_uint_eq(msc_batch_count(b), 0);
+	msc_batch_free(b);
+}
+END_TEST
+
+/* Every refusal of the setters that an argument can reach, with its message. */
+START_TEST(record_setters_refusals)
+{
+	char longword[300];
+	const char *items[1] = { "Z34" };
+	memset(longword, 'a', sizeof(longword) - 1);
+	longword[sizeof(longword) - 1] = '\0';
+	ck_assert_int_eq(msc_record_set_answer(rec, NULL, MSC_YES), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "record or field is NULL");
+	ck_assert_int_eq(msc_record_set_answer(NULL, "pregnant", MSC_YES), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "record or field is NULL");
+	/* an unknown field, whichever setter */
+	ck_assert_int_eq(msc_record_set_number(rec, "nope", 1), MSC_EFIELD);
+	ck_assert_str_eq(msc_error_message(), "nope: unknown field");
+	ck_assert_int_eq(msc_record_set_word(rec, "nope", "x"), MSC_EFIELD);
+	ck_assert_str_eq(msc_error_message(), "nope: unknown field");
+	ck_assert_int_eq(msc_record_set_list(rec, "nope", items, 1), MSC_EFIELD);
+	ck_assert_str_eq(msc_error_message(), "nope: unknown field");
+	ck_assert_int_eq(msc_record_unset(rec, "nope"), MSC_EFIELD);
+	ck_assert_str_eq(msc_error_message(), "nope: unknown field");
+	/* a word for a list, a word that is not UTF-8 or too long */
+	ck_assert_int_eq(msc_record_set_word(rec, "medications", "aspirin"), MSC_EFIELD);
+	ck_assert_str_eq(msc_error_message(), "patient.medications: expected a list, not a word");
+	ck_assert_int_eq(msc_record_set_word(rec, "area", "fa\xff" "ce"), MSC_EFIELD);
+	ck_assert_str_eq(msc_error_message(), "plan.area: not valid UTF-8");
+	ck_assert_int_eq(msc_record_set_word(rec, "area", longword), MSC_ELIMIT);
+	ck_assert_str_eq(msc_error_message(), "plan.area: 299 bytes, more than the limit of 256");
+	/* nothing of it was kept */
+	ck_assert_int_eq(msc_screen(res, rules, rec), MSC_OK);
+	ck_assert_int_eq(msc_result_verdict(res), MSC_INCOMPLETE);
+	/* unsetting the codes removes what they said */
+	ck_assert_int_eq(msc_record_set_list(rec, "conditions", items, 1), MSC_OK);
+	ck_assert_int_eq(msc_screen(res, rules, rec), MSC_OK);
+	ck_assert_ptr_nonnull(finding("CI.PREGNANCY"));
+	ck_assert_int_eq(msc_record_unset(rec, "conditions"), MSC_OK);
+	ck_assert_int_eq(msc_screen(res, rules, rec), MSC_OK);
+	ck_assert_ptr_null(finding("CI.PREGNANCY"));
+}
+END_TEST
+
+/* Every refusal of the JSON intake that a text can reach, with its message. */
+START_TEST(json_record_refusals)
+{
+	static char big_key[700], big_section[400], big_number[200], long_escaped[3200], buf[4096];
+	static const struct { const char *json; int code; const char *message; } cases[] = {
+		{ "{\"patient\": {}, \"plan\": null, \"patient\": {}}", MSC_EFIELD, "patient: given twice" },
+		{ "{\"patient\": {\"pregnant.x\": true}}", MSC_EFIELD, "patient.pregnant.x: unknown key" },
+		{ "{\"patient\": {\"pregnnt\": true}}", MSC_EFIELD, "patient.pregnnt: unknown key" },
+		{ "{\"plan\": {\"depth_mm\": \"5\"}}", MSC_EFIELD, "plan.depth_mm: expected a number or null" },
+		{ "{\"patient\": {\"hair_transplant_months_ago\": \"later\"}}", MSC_EFIELD,
+		  "patient.hair_transplant_months_ago: expected a number, \"never\" or null" },
+		{ "{\"patient\": {\"hair_transplant_months_ago\": \"nevermore\"}}", MSC_EFIELD,
+		  "patient.hair_transplant_months_ago: expected a number, \"never\" or null" },
+		{ "{\"plan\": {\"area\": \"fa\\u0000ce\"}}", MSC_EFIELD, "plan.area: holds a NUL character" },
+		{ "{\"patient\": {\"pregnant\": \"ye\\u0000s\"}}", MSC_EFIELD, "patient.pregnant: holds a NUL character" },
+		{ "{\"patient\": {\"medications\": {}}}", MSC_EFIELD,
+		  "patient.medications: expected a list of strings, [] for none, or null" },
+		{ "{\"patient\": {\"medications\": true}}", MSC_EFIELD,
+		  "patient.medications: expected a list of strings, [] for none, or null" },
+		{ "{\"patient\": 1}", MSC_EFIELD, "patient: expected an object or null" },
+		{ "[]", MSC_EFIELD, "record: expected a JSON object with \"patient\" and \"plan\"" },
+		{ "{\"patient\": {\"pregnant\": tru}}", MSC_EPARSE, "line 1, column 29: invalid string in json text" },
+		/* half a UTF-16 pair, in either case, whatever follows it */
+		{ "{\"plan\": {\"area\": \"\\uD800\"}}", MSC_EPARSE,
+		  "line 1, column 20: \\uD800 is half of a UTF-16 pair, not a character" },
+		{ "{\"plan\": {\"area\": \"\\ud800\\u0041\"}}", MSC_EPARSE,
+		  "line 1, column 20: \\ud800 is half of a UTF-16 pair, not a character" },
+		{ "{\"plan\": {\"area\": \"\\ud800\\ud800\"}}", MSC_EPARSE,
+		  "line 1, column 20: \\ud800 is half of a UTF-16 pair, not a character" },
+		{ "{\"plan\": {\"area\": \"\\ud800\\uE000\"}}", MSC_EPARSE,
+		  "line 1, column 20: \\ud800 is half of a UTF-16 pair, not a character" },
+		{ "{\"plan\": {\"area\": \"\\ud800\\n\"}}", MSC_EPARSE,
+		  "line 1, column 20: \\ud800 is half of a UTF-16 pair, not a character" },
+		{ "{\"plan\": {\"area\": \"\\ud800abcdefgh\"}}", MSC_EPARSE,
+		  "line 1, column 20: \\ud800 is half of a UTF-16 pair, not a character" },
+		{ "{\"plan\": {\"area\": \"\\ud800\\uzzzz\"}}", MSC_EPARSE,
+		  "line 1, column 20: \\ud800 is half of a UTF-16 pair, not a character" },
+		{ "{\"plan\": {\"area\": \"\\u00@1\"}}", MSC_EPARSE,
+		  "line 1, column 24: invalid (non-hex) character occurs after '\\u' inside string" },
+		/* not an escape yajl reads: its own message */
+		{ "{\"plan\": {\"area\": \"\\u00zz\"}}", MSC_EPARSE,
+		  "line 1, column 24: invalid (non-hex) character occurs after '\\u' inside string" },
+	};
+	static const char *const trailing_backslash = "{\"plan\": {\"area\": \"x\\";
+	size_t i;
+	int rc;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc = msc_record_from_json(rec, cases[i].json, strlen(cases[i].json));
+		ck_assert_msg(rc == cases[i].code, "%s: %s (%s)", cases[i].json, msc_status_name(rc),
+			      msc_error_message());
+		ck_assert_str_eq(msc_error_message(), cases[i].message);
+	}
+	/* a backslash as the last byte, refused in yajl's words (its position
+	 * is not checked: errors found at the end of the text are placed at
+	 * line 1, column 1 or 2, reported to the lead) */
+	ck_assert_int_eq(msc_record_from_json(rec, trailing_backslash, strlen(trailing_backslash)), MSC_EPARSE);
+	ck_assert_ptr_nonnull(strstr(msc_error_message(), ": inside a string, '\\' occurs before a character which it may not"));
+	/* keys longer than any fact or section: the message shows 64 bytes of it */
+	memset(buf, 'k', 64);
+	buf[64] = '\0';
+	memset(big_key, 'k', sizeof(big_key) - 1);
+	snprintf(big_section, sizeof(big_section), "{\"%.*s\": {}}", 300, big_key);
+	ck_assert_int_eq(msc_record_from_json(rec, big_section, strlen(big_section)), MSC_EFIELD);
+	ck_assert_str_eq(msc_error_message(), strcat(buf, ": unknown key (expected patient or plan)"));
+	{
+		char *json = malloc(1024);
+		snprintf(json, 1024, "{\"patient\": {\"%s\": true}}", big_key);
+		ck_assert_int_eq(msc_record_from_json(rec, json, strlen(json)), MSC_EFIELD);
+		memset(buf, 'k', 64);
+		strcpy(buf + 64, ": unknown key");
+		ck_assert_str_eq(msc_error_message() + strlen("patient."), buf);
+		ck_assert(strncmp(msc_error_message(), "patient.", 8) == 0);
+		free(json);
+	}
+	/* a string of more than yajl's 2 KiB buffer that must be unescaped:
+	 * read whole, then refused for its length */
+	memset(long_escaped, 'a', sizeof(long_escaped));
+	memcpy(long_escaped, "{\"patient\": {\"medications\": [\"\\u0041", 36);
+	strcpy(long_escaped + sizeof(long_escaped) - 6, "\"]}}");
+	ck_assert_int_eq(msc_record_from_json(rec, long_escaped, strlen(long_escaped)), MSC_ELIMIT);
+	ck_assert_str_eq(msc_error_message(), "patient.medications[0]: 3159 bytes, more than the limit of 256");
+	/* a number of more than 64 characters is read whole */
+	snprintf(big_number, sizeof(big_number), "{\"plan\": {\"area\": \"face\", \"depth_mm\": 5.%0100d}}", 0);
+	screen_json(big_number);
+	ck_assert_str_eq(finding("PR.DEPTH")->because[1], "plan.depth_mm = 5");
+	/* a whole pair, in upper case, is one character; so is an escape above
+	 * the surrogates */
+	screen_json("{\"patient\": {\"medications\": [\"\\uD83D\\uDE00\", \"\\uE000\"]}}");
+	ck_assert_str_eq(msc_result_unrecognized(res, MSC_LIST_MEDICATIONS, 0), "\xf0\x9f\x98\x80");
+	ck_assert_str_eq(msc_result_unrecognized(res, MSC_LIST_MEDICATIONS, 1), "\xee\x80\x80");
+	/* no text at all */
+	ck_assert_int_eq(msc_record_from_json(rec, NULL, 0), MSC_EPARSE);
+	ck_assert_str_eq(msc_error_message(), "line 1, column 1: premature EOF");
+	ck_assert_int_eq(msc_record_from_json(rec, NULL, 1), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "record or json is NULL");
+}
+END_TEST
+
+/* A number fact's value default is said as a number; a negation inside a
+ * negation lists its facts too. */
+START_TEST(because_of_defaults_and_double_negation)
+{
+	static const char *const text =
+		"fact plan.k number\n  default 3\n"
+		"fact patient.y yesno\nfact patient.z yesno\n"
+		"rule T.K\n  severity caution\n  when plan.k > 2\n  message \"k\"\n  sources S000\n"
+		"rule T.NN\n  severity caution\n  when not (patient.y and not patient.z)\n  message \"nn\"\n  sources S000\n"
+		"rule T.NA\n  severity caution\n  when not (always and patient.z)\n  message \"na\"\n  sources S000\n"
+		"rule T.AH\n  severity caution\n"
+		"  when patient.allergies has \"lidocaine\" or patient.allergies has \"aspirin\"\n"
+		"  message \"ah\"\n  sources S000\n";
+	static const char *const k[] = { "plan.k = 3", NULL };
+	static const char *const nn[] = { "patient.y = yes", "patient.z = yes", NULL };
+	static const char *const na[] = { "patient.z = no", NULL };
+	static const char *const ah[] = {
+		"patient.allergies: \"Xylocaine\" is lidocaine",
+		"patient.allergies: \"Aspirin\" is aspirin (ATC B01AC06|N02BA01)", NULL
+	};
+	msc_rules *r = compile(text);
+	msc_record *x;
+	const char *json = "{\"patient\": {\"y\": true, \"z\": true, \"allergies\": [\"Xylocaine\", \"Aspirin\"]}, \"plan\": {}}";
+	const char *json2 = "{\"patient\": {\"z\": false}}";
+	size_t seen = 0;
+	ck_assert_int_eq(msc_record_new(&x, r), MSC_OK);
+	ck_assert_int_eq(msc_record_from_json(x, json, strlen(json)), MSC_OK);
+	ck_assert_int_eq(msc_screen(res, r, x), MSC_OK);
+	{
+		const msc_finding *f = NULL;
+		size_t i, n;
+		for (i = 0; i < msc_result_finding_count(res); i++) {
+			const char *const *want = NULL;
+			f = msc_result_finding(res, i);
+			if (strcmp(f->rule, "T.K") == 0)
+				want = k;
+			else if (strcmp(f->rule, "T.NN") == 0)
+				want = nn;
+			else if (strcmp(f->rule, "T.AH") == 0)
+				want = ah;
+			if (!want)
+				continue;
+			seen++;
+			for (n = 0; want[n]; n++)
+				ck_assert_str_eq(f->because[n], want[n]);
+			ck_assert_uint_eq(f->because_count, n);
+		}
+	}
+	ck_assert_uint_eq(seen, 3);
+	/* under a negation, a term without a fact (always) says nothing */
+	ck_assert_int_eq(msc_record_from_json(x, json2, strlen(json2)), MSC_OK);
+	ck_assert_int_eq(msc_screen(res, r, x), MSC_OK);
+	{
+		size_t i, n;
+		for (i = 0; i < msc_result_finding_count(res); i++) {
+			const msc_finding *f = msc_result_finding(res, i);
+			if (strcmp(f->rule, "T.NA") != 0)
+				continue;
+			seen++;
+			for (n = 0; na[n]; n++)
+				ck_assert_str_eq(f->because[n], na[n]);
+			ck_assert_uint_eq(f->because_count, n);
+		}
+	}
+	ck_assert_uint_eq(seen, 4);
+	msc_record_free(x);
+	msc_rules_free(r);
+}
+END_TEST
+
+/* The code rows (codes.tsv) each set a yes/no fact of the built-in table:
+ * what the guards in ruleset.c and record.c against a row that does not
+ * rely on, and why their other side is excluded from coverage. */
+START_TEST(code_rows_set_yes_no_facts)
+{
+	size_t k;
+	const msc_rules *sets[2];
+	int s;
+	sets[0] = builtin;
+	sets[1] = rules;
+	ck_assert_uint_gt(msc__lex_code_count, 0);
+	for (s = 0; s < 2; s++)
+		for (k = 0; k < msc__lex_code_count; k++) {
+			int f = sets[s]->code_facts[k];
+			ck_assert_msg(f >= 0, "code row %zu (%s %s) names no fact", k, msc__lex_codes[k].system,
+				      msc__lex_codes[k].prefix);
+			ck_assert_str_eq(sets[s]->facts[f].info.path, msc__lex_codes[k].fact);
+			ck_assert_int_eq(sets[s]->facts[f].type, MSC_FT_YESNO);
+		}
+}
+END_TEST
+
+/* Rule-text errors at the edges of the tokenizer and the parser: the first
+ * error of each text, at its line and column. */
+START_TEST(rule_text_errors_at_the_edges)
+{
+	static const struct { const char *text; const char *first; } cases[] = {
+		/* a backslash as the last byte leaves the string open */
+		{ "source T \"x\\", "t.rules:1:10: unterminated string" },
+		/* an operator as the last byte, a list cut at the end */
+		{ "rule T.X\n  severity caution\n  when plan.depth_mm <", "t.rules:3:23: expected a number, not ''" },
+		{ "rule T.X\n  severity caution\n  when plan.area in (face,", "t.rules:3:27: '' is not a value of plan.area" },
+		/* DEL is no character of the language, shown as '?' */
+		{ "\x7f", "t.rules:1:1: unexpected character '?'" },
+		/* "an" allergies fact, "a" yes/no fact */
+		{ "fact patient.x allergies\n  foo 1\n", "t.rules:2:3: unknown property 'foo' for an allergies fact" },
+		{ "fact patient.x yesno\n  foo 1\n", "t.rules:2:3: unknown property 'foo' for a yesno fact" },
+		{ "fact patient.x enum a\n  foo 1\n", "t.rules:2:3: unknown property 'foo' for an enum fact" },
+		/* a weaker severity needs a reason */
+		{ "override CI.PREGNANCY\n  severity caution\n",
+		  "t.rules:1:1: this override can weaken CI.PREGNANCY: state a 'reason' (it is shown in every result it affects)" },
+	};
+	static char asks[4096];
+	msc_compiler *c;
+	size_t i;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
+		ck_assert_int_eq(msc_compiler_add_text(c, "t.rules", cases[i].text, strlen(cases[i].text)), MSC_ERULES);
+		ck_assert_str_eq(msc_compiler_error(c, 0), cases[i].first);
+		msc_compiler_free(c);
+	}
+	/* a stricter severity needs no reason */
+	{
+		const char *stricter = "override PR.DEPTH\n  severity defer\n";
+		msc_rules *r;
+		ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
+		ck_assert_int_eq(msc_compiler_add_text(c, "t.rules", stricter, strlen(stricter)), MSC_OK);
+		ck_assert_int_eq(msc_compiler_get_rules(c, &r), MSC_OK);
+		ck_assert_int_eq(msc_rules_find(r, "PR.DEPTH")->severity, MSC_DEFER);
+		ck_assert_ptr_null(msc_rules_find(r, "PR.DEPTH")->reason);
+		msc_compiler_free(c);
+		msc_rules_free(r);
+	}
+	/* at most 16 'ask' lines in a rule */
+	strcpy(asks, "rule T.A\n  severity caution\n  when patient.pregnant\n  message \"m\"\n  sources S000\n");
+	for (i = 0; i < 17; i++)
+		strcat(asks, "  ask patient.pregnant \"q\"\n");
+	ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
+	ck_assert_int_eq(msc_compiler_add_text(c, "t.rules", asks, strlen(asks)), MSC_ERULES);
+	ck_assert_uint_eq(msc_compiler_error_count(c), 1);
+	ck_assert_str_eq(msc_compiler_error(c, 0), "t.rules:22:3: more than 16 'ask' lines");
+	msc_compiler_free(c);
+	/* an error message is cut at 511 bytes, the position kept */
+	{
+		char text[1200];
+		strcpy(text, "rule T.A\n  severity caution\n  when p.");
+		memset(text + strlen(text), 'f', 1000 - strlen(text));
+		strcpy(text + 1000, "\n");
+		ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
+		ck_assert_int_eq(msc_compiler_add_text(c, "t.rules", text, strlen(text)), MSC_ERULES);
+		ck_assert_uint_eq(strlen(msc_compiler_error(c, 0)), strlen("t.rules:3:8: ") + 511);
+		ck_assert(strncmp(msc_compiler_error(c, 0), "t.rules:3:8: unknown fact 'p.fff", 32) == 0);
+		msc_compiler_free(c);
+	}
+}
+END_TEST
+
+/* An empty rule file adds nothing, and is listed as a file. */
+START_TEST(empty_rule_file)
+{
+	char path[64];
+	int fd;
+	msc_compiler *c;
+	msc_rules *r;
+	strcpy(path, "/tmp/msc_test_empty_XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(msc_compiler_new(&c), MSC_OK);
+	ck_assert_int_eq(msc_compiler_add_file(c, path), MSC_OK);
+	ck_assert_int_eq(msc_compiler_get_rules(c, &r), MSC_OK);
+	ck_assert_uint_eq(msc_rules_file_count(r), 1);
+	ck_assert_str_eq(msc_rules_file_get(r, 0)->sha256,
+			 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	ck_assert_uint_eq(msc_rules_count(r), msc_rules_count(builtin));
+	msc_compiler_free(c);
+	msc_rules_free(r);
+	unlink(path);
+}
+END_TEST
+
+/* msc_compiler_new_from() refuses a base that is not a finished rule set:
+ * none can be had through the API (msc_compiler_get_rules() and
+ * msc_rules_builtin() give finished ones), so one is made here by taking
+ * from a finished set, in turn, its look-ups, its version, and the
+ * "+label" ending of its name. */
+START_TEST(new_from_refuses_an_unfinished_rule_set)
+{
+	msc_compiler *c = (msc_compiler *)&c;
+	unsigned *slots = rules->fact_slots;
+	char *name = rules->name, *version = rules->version;
+	char no_plus[] = "builtinXcov", too_short[] = "cov";
+	ck_assert_str_eq(name, "builtin+cov");
+	rules->fact_slots = NULL;
+	ck_assert_int_eq(msc_compiler_new_from(&c, rules), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "base is not a finished rule set");
+	ck_assert_ptr_null(c);
+	rules->fact_slots = slots;
+	rules->version = NULL;
+	ck_assert_int_eq(msc_compiler_new_from(&c, rules), MSC_EINVAL);
+	rules->version = version;
+	rules->name = NULL;
+	ck_assert_int_eq(msc_compiler_new_from(&c, rules), MSC_EINVAL);
+	rules->name = no_plus;
+	ck_assert_int_eq(msc_compiler_new_from(&c, rules), MSC_EINVAL);
+	rules->name = too_short;
+	ck_assert_int_eq(msc_compiler_new_from(&c, rules), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "base is not a finished rule set");
+	rules->name = name;
+	ck_assert_int_eq(msc_compiler_new_from(&c, rules), MSC_OK);
+	msc_compiler_free(c);
 }
 END_TEST
 
@@ -680,6 +1097,13 @@ START_TEST(normalisation_corners)
 	norm("lidocaine 5/", "lidocaine 5/");
 	norm("lidocaine 5mg/", "lidocaine 5mg/");
 	norm("zinc 50% cream", "zinc cream");
+	/* every byte that is not a letter, a digit, - + / ' or beyond ASCII
+	 * separates words */
+	norm("Ab{cd}ef~gh*ij:kl@mn[op`qr Z\xc3\xa9", "ab cd ef gh ij kl mn op qr z\xc3\xa9");
+	norm("co-dydramol o'neil a+b c/d", "co-dydramol o'neil a+b c/d");
+	/* a dot or comma joins digits only: not at either end, not beside
+	 * anything else */
+	norm(".5 5. -.5 5.- -,5 5,- :.5 5.: 5,5mg", "- - - -");
 	/* only MSC_MAX_TEXT bytes are read */
 	memset(big, 'a', sizeof(big));
 	msc_lex_normalize(big, sizeof(big), out);
@@ -693,6 +1117,9 @@ START_TEST(atc_codes_as_names)
 	static const char *const not_codes[] = {
 		"B01AF9", "B01AF999", "B01AF99 x", "801AF99", "B0XAF99", "B01XF9X", "B01A199", "B01AFX9", "B01AF9X",
 		"BX1AF99", "B011F99", "B01AF9",
+		/* each place, a byte just below and just above its range */
+		"@01AF99", "[01AF99", "B/1AF99", "B:1AF99", "B0/AF99", "B0:AF99", "B01@F99", "B01[F99",
+		"B01A@99", "B01A[99", "B01AF/9", "B01AF:9", "B01AF9/", "B01AF9:",
 	};
 	size_t i;
 	ck_assert_int_eq(msc_lex_lookup(MSC_LEX_MEDICATION, "b01af99", "\t b01af99 \t", &h), 1);
@@ -732,19 +1159,81 @@ START_TEST(icd10_corners)
 	ck_assert_int_eq(msc_lex_icd10("   ", 3, out), 0);
 	ck_assert_int_eq(msc_lex_icd10("[34", 3, out), 0);
 	ck_assert_int_eq(msc_lex_icd10("Z:4", 3, out), 0);
+	ck_assert_int_eq(msc_lex_icd10("Z/4", 3, out), 0);
+	ck_assert_int_eq(msc_lex_icd10("Z3{", 3, out), 0);
+	ck_assert_int_eq(msc_lex_icd10("Z3[", 3, out), 0);
+	ck_assert_int_eq(msc_lex_icd10("Z3:", 3, out), 0);
+	ck_assert_int_eq(msc_lex_icd10("Z3/", 3, out), 0);
+	ck_assert_int_eq(msc_lex_icd10("z3a9", 4, out), 1);
+	ck_assert_str_eq(out, "Z3A9");
+}
+END_TEST
+
+static void count_row(size_t row, void *ctx)
+{
+	size_t *found = ctx;
+	found[0]++;
+	found[1] = row;
+}
+
+/* The code rows are found by every prefix of a code, up to the last row of
+ * the table; a code beyond every row finds none. */
+START_TEST(code_rows_to_the_end_of_the_table)
+{
+	size_t last = msc__lex_code_order[msc__lex_code_count - 1], found[2] = { 0, 0 };
+	const msc_lex_code *c = &msc__lex_codes[last];
+	char code[16];
+	snprintf(code, sizeof(code), "%s", c->prefix);
+	msc_lex_code_rows(strcmp(c->system, "icd10") == 0, code, strlen(code), count_row, found);
+	ck_assert_uint_ge(found[0], 1);
+	ck_assert_uint_eq(found[1], last);
+	found[0] = 0;
+	msc_lex_code_rows(1, "ZZZ", 3, count_row, found);
+	ck_assert_uint_eq(found[0], 0);
+	msc_lex_code_rows(0, "ZZZ", 3, count_row, found);
+	ck_assert_uint_eq(found[0], 0);
+}
+END_TEST
+
+/* The hash of fact names finds what a scan in table order finds, for every
+ * path and bare name and for every one-byte change of them. */
+static int scan_fact(const msc_rules *r, const char *name, size_t len)
+{
+	size_t i;
+	for (i = 0; i < r->fact_count; i++) {
+		const msc_fact *f = &r->facts[i];
+		if ((strlen(f->info.path) == len && memcmp(f->info.path, name, len) == 0) ||
+		    (strlen(f->name) == len && memcmp(f->name, name, len) == 0))
+			return (int)i;
+	}
+	return -1;
+}
+
+START_TEST(fact_hash_finds_what_a_scan_finds)
+{
+	size_t i, k, misses = 0;
+	int by_name;
+	for (i = 0; i < rules->fact_count; i++)
+		for (by_name = 0; by_name < 2; by_name++) {
+			char key[300];
+			size_t n;
+			snprintf(key, sizeof(key), "%s", by_name ? rules->facts[i].name : rules->facts[i].info.path);
+			n = strlen(key);
+			ck_assert_int_eq(msc__rules_fact_index(rules, key, n), (int)i);
+			for (k = 0; k < n; k++) {
+				char saved = key[k];
+				key[k] = saved == 'q' ? 'Q' : 'q';
+				ck_assert_int_eq(msc__rules_fact_index(rules, key, n), scan_fact(rules, key, n));
+				misses += scan_fact(rules, key, n) < 0;
+				key[k] = saved;
+			}
+		}
+	ck_assert_uint_gt(misses, 0);
 }
 END_TEST
 
 START_TEST(buffers_and_utf8)
 {
-	msc_buf b = {0};
-	ck_assert_int_eq(msc_buf_printf(&b, "%s-%d", "a", 1), MSC_OK);
-	ck_assert_str_eq(b.data, "a-1");
-	/* a format that cannot be written (an invalid wide character) is refused */
-	ck_assert_int_eq(msc_buf_printf(&b, "%lc", (wint_t)0xD800), MSC_EINVAL);
-	ck_assert_str_eq(msc_error_message(), "formatting failed");
-	ck_assert_str_eq(b.data, "a-1");
-	msc_buf_free(&b);
 	ck_assert_int_eq(msc_utf8_valid("\xe2\x82\xac", 3), 1);     /* euro sign */
 	ck_assert_int_eq(msc_utf8_valid("\xe2\x82", 2), 0);         /* truncated */
 	ck_assert_int_eq(msc_utf8_valid("\xe0\x80\x80", 3), 0);     /* overlong */
@@ -945,6 +1434,78 @@ START_TEST(every_allocation_fails_in_turn)
 }
 END_TEST
 
+/* The result's JSON is written by appends to one buffer, each of which can
+ * fail where the buffer must grow. Allocation failing in turn reaches only
+ * the appends that happen to cross a capacity; here the buffer starts with
+ * every capacity in turn, so that every append is, once, the one that must
+ * grow, and fails: the writer says MSC_ENOMEM, and what it wrote is the
+ * start of the whole JSON. */
+static void write_json_at_every_capacity(const msc_result *r)
+{
+	msc_allocator a = { MSC_ALLOCATOR_VERSION, t_malloc, t_realloc, t_free, NULL };
+	char *full;
+	size_t len, cap;
+	ck_assert_int_eq(msc_result_to_json(&full, &len, r), MSC_OK);
+	ck_assert_int_eq(msc_set_allocator(&a), MSC_OK);
+	for (cap = 1; cap <= len + 1; cap++) {
+		msc_buf b;
+		int rc;
+		b.data = msc__malloc(cap);
+		ck_assert_ptr_nonnull(b.data);
+		b.data[0] = '\0';
+		b.len = 0;
+		b.cap = cap;
+		t_countdown = 1; /* the next allocation fails */
+		rc = msc__result_write_json(&b, r);
+		t_countdown = -1;
+		if (cap > len) {
+			ck_assert_int_eq(rc, MSC_OK);
+			ck_assert_str_eq(b.data, full);
+		} else {
+			ck_assert_msg(rc == MSC_ENOMEM, "capacity %zu: %d", cap, rc);
+			ck_assert_uint_lt(b.len, cap);
+			ck_assert_msg(memcmp(b.data, full, b.len) == 0, "capacity %zu: not a prefix", cap);
+		}
+		msc_buf_free(&b);
+	}
+	ck_assert_int_eq(t_live, 0);
+	ck_assert_int_eq(msc_set_allocator(NULL), MSC_OK);
+	msc_free(full);
+}
+
+START_TEST(result_json_fails_at_every_append)
+{
+	/* a result with every part: a clinic file, a change to a documented
+	 * rule, findings with reasons, missing facts, instructions of both
+	 * phases, unrecognised names in every list, names to escape */
+	const char *json =
+		"{\"patient\": {\"age\": 16, \"medications\": [\"Eliquis 5 mg\", \"Fro\\\"bo\\u0001zz\", \"Glarb\"],"
+		" \"allergies\": [\"lidocaine\", \"glorp\"], \"heart_disease_multiple_drugs\": true},"
+		" \"plan\": {\"area\": \"scalp\", \"ingredients\": [\"biotin\", \"zzz\"], \"depth_mm\": 9}}";
+	msc_rules *r = compile(RICH_TEXT);
+	msc_record *x;
+	msc_result *y;
+	ck_assert_int_eq(msc_record_new(&x, r), MSC_OK);
+	ck_assert_int_eq(msc_result_new(&y), MSC_OK);
+	/* before any screening: no rule set to name */
+	write_json_at_every_capacity(y);
+	ck_assert_int_eq(msc_record_from_json(x, json, strlen(json)), MSC_OK);
+	ck_assert_int_eq(msc_screen(y, r, x), MSC_OK);
+	ck_assert_uint_ge(msc_result_finding_count(y), 2);
+	ck_assert_uint_ge(msc_result_missing_count(y), 2);
+	ck_assert_uint_ge(msc_result_instruction_count(y, MSC_BEFORE), 2);
+	ck_assert_uint_ge(msc_result_instruction_count(y, MSC_AFTER), 2);
+	ck_assert_uint_ge(msc_result_override_count(y), 2);
+	ck_assert_uint_eq(msc_result_unrecognized_count(y, MSC_LIST_MEDICATIONS), 2);
+	ck_assert_uint_eq(msc_result_unrecognized_count(y, MSC_LIST_ALLERGIES), 1);
+	ck_assert_uint_eq(msc_result_unrecognized_count(y, MSC_LIST_INGREDIENTS), 1);
+	write_json_at_every_capacity(y);
+	msc_result_free(y);
+	msc_record_free(x);
+	msc_rules_free(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("coverage");
@@ -967,6 +1528,14 @@ int main(void)
 	tcase_add_test(tc, record_setters_corners);
 	tcase_add_test(tc, enum_error_lists_values_up_to_a_limit);
 	tcase_add_test(tc, json_record_corners);
+	tcase_add_test(tc, record_setters_refusals);
+	tcase_add_test(tc, rule_text_errors_at_the_edges);
+	tcase_add_test(tc, empty_rule_file);
+	tcase_add_test(tc, new_from_refuses_an_unfinished_rule_set);
+	tcase_add_test(tc, batch_fill_refuses_what_is_not_a_status);
+	tcase_add_test(tc, json_record_refusals);
+	tcase_add_test(tc, because_of_defaults_and_double_negation);
+	tcase_add_test(tc, code_rows_set_yes_no_facts);
 	tcase_add_test(tc, json_of_an_unscreened_result);
 	tcase_add_test(tc, json_of_changed_rules_and_files);
 	tcase_add_test(tc, json_escapes_names);
@@ -975,6 +1544,9 @@ int main(void)
 	tcase_add_test(tl, atc_codes_as_names);
 	tcase_add_test(tl, icd10_corners);
 	tcase_add_test(tl, buffers_and_utf8);
+	tcase_add_test(tl, code_rows_to_the_end_of_the_table);
+	tcase_add_test(tc, fact_hash_finds_what_a_scan_finds);
+	tcase_add_test(ta, result_json_fails_at_every_append);
 	tcase_add_loop_test(ta, every_allocation_fails_in_turn, 0, (int)(sizeof(ops) / sizeof(ops[0])));
 	tcase_set_timeout(ta, 600);
 	suite_add_tcase(s, tc);
