@@ -390,8 +390,7 @@ static int parse_error(yajl_handle h, const char *json, size_t len, size_t at)
 	size_t line, col, n;
 	int rc;
 
-	if (at > len)
-		at = len;
+	(void)len; /* at is within the text: yajl's count, or the end */
 	position(json, at, &line, &col);
 	/* "parse error: premature EOF\n" -> "premature EOF" */
 	if (strncmp(msg, "parse error: ", 13) == 0)
