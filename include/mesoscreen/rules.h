@@ -8,8 +8,12 @@
  *      msc_compiler_new_from() starts from a rule set already compiled
  *      instead, to compile many clinic files on one base quickly.
  *   2. Any number of threads screen against the same msc_rules at once: a
- *      compiled rule set is immutable and holds no mutable state.
+ *      compiled rule set is immutable and holds no mutable state. Every
+ *      msc_rules_*() function below only reads it, from any thread.
  *   3. msc_rules_free() once no record or result made with it is in use.
+ *
+ * A compiler (msc_compiler_*) is used by one thread at a time; different
+ * compilers are independent, also when they start from one rule set.
  */
 #ifndef MESOSCREEN_RULES_H
 #define MESOSCREEN_RULES_H
@@ -128,7 +132,8 @@ MSC_EXTERN(const msc_fact_info *) msc_rules_fact(const msc_rules *rules, size_t 
  * texts extend the documented rules.
  *
  * @param out receives the compiler, owned by the caller (msc_compiler_free()).
- * @return MSC_OK or MSC_ENOMEM.
+ * @return MSC_OK, MSC_EINVAL if out is NULL, MSC_ENOMEM (*out is then NULL).
+ * Thread-safety: may be called from any thread; each call returns a new compiler.
  */
 MSC_EXTERN(int) msc_compiler_new(msc_compiler **out);
 
@@ -163,31 +168,48 @@ MSC_EXTERN(int) msc_compiler_new_from(msc_compiler **out, const msc_rules *base)
  * then state a `reason` unless it only makes the rule stricter. The
  * reason is reported in every result the change affects.
  *
+ * The text is read during the call only (the caller keeps it); `name` is
+ * copied. After MSC_ENOMEM the compiler refuses to finish.
+ *
  * @return MSC_OK, MSC_ERULES if the text has errors, MSC_ELIMIT if it is
- *         too large, MSC_EINVAL, MSC_ENOMEM.
+ *         longer than 1 MiB, MSC_EINVAL (a NULL argument, or a compiler that
+ *         handed over its rules), MSC_ENOMEM.
+ * Thread-safety: one thread at a time per compiler.
  */
 MSC_EXTERN(int) msc_compiler_add_text(msc_compiler *compiler, const char *name,
 				      const char *text, size_t length);
 
-/** Reads and adds a rule file. MSC_EIO if it cannot be read; otherwise as msc_compiler_add_text(). */
+/**
+ * Reads and adds a rule file, named by its path. MSC_EIO if it cannot be
+ * read; otherwise as msc_compiler_add_text(). Thread-safety: as it.
+ */
 MSC_EXTERN(int) msc_compiler_add_file(msc_compiler *compiler, const char *path);
 
-/** Number of errors collected so far. */
+/** Number of errors collected so far; 0 for NULL. One thread at a time per compiler. */
 MSC_EXTERN(size_t) msc_compiler_error_count(const msc_compiler *compiler);
 
-/** Error `index` as "name:line:column: message", or NULL. Owned by the compiler. */
+/**
+ * Error `index` as "name:line:column: message", or NULL when out of range.
+ * Owned by the compiler: valid until msc_compiler_free(). One thread at a
+ * time per compiler.
+ */
 MSC_EXTERN(const char *) msc_compiler_error(const msc_compiler *compiler, size_t index);
 
 /**
  * Finishes compiling. Refused (MSC_ERULES) if any error was collected:
  * never a partial rule set. The compiler can be freed afterwards; the rule
- * set does not depend on it.
+ * set does not depend on it. It hands its rules over once: afterwards it
+ * only refuses (MSC_EINVAL). After MSC_ENOMEM here it can go on (add texts,
+ * finish again).
  *
- * @param out receives the rule set, owned by the caller.
+ * @param out receives the rule set, owned by the caller (msc_rules_free());
+ *            NULL on any error.
+ * @return MSC_OK, MSC_ERULES, MSC_EINVAL, MSC_ENOMEM.
+ * Thread-safety: one thread at a time per compiler.
  */
 MSC_EXTERN(int) msc_compiler_get_rules(msc_compiler *compiler, msc_rules **out);
 
-/** Frees a compiler. NULL is a no-op. */
+/** Frees a compiler and its errors (not a rule set it handed over). NULL is a no-op. */
 MSC_EXTERN(void) msc_compiler_free(msc_compiler *compiler);
 
 #ifdef __cplusplus
