@@ -334,7 +334,11 @@ def test_extension_raises_with_code_and_status():
         finally:
             c.msc_compiler_free(comp)
     assert info.value.code == "MSC_EIO"
-    assert c.msc_batch_status(c.msc_batch_new(rs._ptr, 0), 5) == -2  # a status, not an exception
+    batch = c.msc_batch_new(rs._ptr, 0)
+    try:
+        assert c.msc_batch_status(batch, 5) == -2  # a status, not an exception
+    finally:
+        c.msc_batch_free(batch)
 
 
 def test_version():
