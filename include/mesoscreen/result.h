@@ -46,7 +46,8 @@ typedef struct msc_missing {
 	const char *question;
 } msc_missing;
 
-/** A pre-care or aftercare instruction. Owned by the rule set. */
+/** A pre-care or aftercare instruction. The struct is owned by the result;
+ *  its strings by the rule set (valid until msc_rules_free()). */
 typedef struct msc_instruction {
 	const char *id;        /**< "PRE.HYDRATE" */
 	msc_phase phase;
