@@ -5,7 +5,8 @@
  *   alloc.c, error.c, buf.c      memory, the thread-local last error, buffers
  *   lexicons/lexicon.c           name normalisation and look-up (data: *.tsv)
  *   rules/compiler.c             the rule language: parse and compile
- *   rules/ruleset.c              the compiled, immutable rule set
+ *   rules/ruleset.c              the compiled, immutable rule set; its conditions
+ *                                compiled to one flat program (msc_op)
  *   record.c                     the intake record (facts, normalised once)
  *   screen.c                     evaluation of the rule table (tri-state)
  *   result.c                     the caller-owned result
@@ -234,7 +235,39 @@ typedef struct msc_node {
 	msc_lex_hit hit;          /* HAS_NAME / MATCH_NAME */
 	const char *text;         /* the name as written, normalised */
 	struct msc_node *a, *b;
+	unsigned slot;            /* its op in rules->ops (msc__rules_finish) */
 } msc_node;
+
+/* The rule table compiled to one flat program (msc__rules_finish), run
+ * once per screening in a single loop, without recursion: op i writes its
+ * tri-state value to slot i of a scratch array, after the ops of its
+ * operands (postfix order). A rule then reads its condition from its slot;
+ * a finding's "because" and the missing questions read a node's value from
+ * the node's slot instead of evaluating it again. */
+typedef enum msc_op_code {
+	MSC_OP_YES,       /* op 0: the condition of the rules without one */
+	MSC_OP_YESNO,     /* yes/no fact `fact` is `arg` (1 yes, 0 no) */
+	MSC_OP_ENUM,      /* enum fact in u.mask (arg: negated) */
+	MSC_OP_COMPARE,   /* number fact (msc_cmp)arg u.number */
+	MSC_OP_NODE,      /* any other leaf: msc__eval(u.node) (lists, always) */
+	MSC_OP_AND,       /* slots u.s.a and u.s.b */
+	MSC_OP_OR,
+	MSC_OP_NOT,       /* slot u.s.a */
+	MSC_OP_SKIP_IF_NO /* an `and` whose left, slot u.s.a, is no: slot u.s.b (the
+			   * and) is no and the program goes on after it */
+} msc_op_code;
+
+typedef struct msc_op {
+	unsigned char code;       /* msc_op_code */
+	unsigned char arg;
+	int fact;
+	union {
+		double number;
+		uint64_t mask;
+		const msc_node *node;
+		struct { unsigned a, b; } s;
+	} u;
+} msc_op;
 
 typedef struct msc_ask {
 	int fact;
@@ -249,6 +282,7 @@ typedef struct msc_rule {
 	const char *json_head, *json_tail;
 	size_t json_head_len, json_tail_len;
 	msc_node *when;           /* NULL: always */
+	size_t cond;              /* the slot of its condition in rules->ops (msc__rules_finish) */
 	msc_ask *asks;
 	size_t ask_count;
 } msc_rule;
@@ -275,6 +309,9 @@ struct msc_rules {
 	size_t fact_count, fact_cap;
 	msc_rule *rules;
 	size_t rule_count, rule_cap;
+	msc_op *ops;              /* the rules' conditions as one program (msc__rules_finish) */
+	size_t op_count;          /* the scratch a screening needs */
+	size_t phase_rules[2];    /* instructions before, after: the most a result gives */
 };
 
 /* Builds the look-ups of a finished rule set (code rows, fact names). */
@@ -385,7 +422,9 @@ const msc_rules *msc__result_rules(const msc_result *res);
 
 /* ---------------------------------------------------------------- evaluation */
 
-/* Tri-state: MSC_YES, MSC_NO, MSC_UNKNOWN. */
+/* Tri-state: MSC_YES, MSC_NO, MSC_UNKNOWN. The tree walk, for one node
+ * (the leaves of a program that are not yes/no, enum or number tests) or a
+ * whole condition (the reference the programs are tested against). */
 int msc__eval(const msc_node *node, const msc_record *rec);
 
 #endif

@@ -9,8 +9,45 @@
 
 #include "internal.h"
 
+/* The rows of msc__lex_codes that the items of a list of codes or
+ * medications match (item by item, in the order msc_lex_code_rows() gives
+ * them), found when the list is set, so that recompute_codes() replays
+ * them instead of looking every list up again. */
+typedef struct code_hit {
+	size_t row, item;
+} code_hit;
+
+typedef struct code_cache {
+	code_hit *v;
+	size_t n, cap;
+} code_cache;
+
+/* A record as msc_record_new() makes it: the record, then what only this
+ * file reads. A list is read into `spare` with its codes, then swapped
+ * with the fact's value: a list that fails leaves the record as it was. */
+typedef struct record_ext {
+	msc_record rec;        /* first: a record's address is its ext's */
+	code_cache *codes;     /* per fact */
+	msc_value spare;
+	code_cache spare_codes;
+} record_ext;
+
+/* A list value made once, set into any number of records (record.h). */
+struct msc_list_value {
+	const msc_rules *rules;
+	int fact;
+	msc_value value;       /* its items and their text, as a record holds them */
+	code_cache codes;
+};
+
+static code_cache *codes_of(msc_record *r, int fi)
+{
+	return &((record_ext *)r)->codes[fi];
+}
+
 MSC_EXTERN(int) msc_record_new(msc_record **out, const msc_rules *rules)
 {
+	record_ext *x;
 	msc_record *r;
 
 	if (!out)
@@ -18,15 +55,17 @@ MSC_EXTERN(int) msc_record_new(msc_record **out, const msc_rules *rules)
 	*out = NULL;
 	if (!rules)
 		return msc__fail(MSC_EINVAL, "rules is NULL");
-	r = msc__calloc(1, sizeof(*r));
-	if (!r)
+	x = msc__calloc(1, sizeof(*x));
+	if (!x)
 		return msc__fail(MSC_ENOMEM, "out of memory");
+	r = &x->rec;
 	r->rules = rules;
 	r->value_count = rules->fact_count;
 	r->section_count = rules->section_count;
 	r->values = msc__calloc(rules->fact_count, sizeof(msc_value));
 	r->present = msc__calloc(rules->section_count, 1);
-	if (!r->values || !r->present) {
+	x->codes = msc__calloc(rules->fact_count, sizeof(code_cache));
+	if (!r->values || !r->present || !x->codes) {
 		msc_record_free(r);
 		return msc__fail(MSC_ENOMEM, "out of memory");
 	}
@@ -34,17 +73,27 @@ MSC_EXTERN(int) msc_record_new(msc_record **out, const msc_rules *rules)
 	return MSC_OK;
 }
 
+static void free_value(msc_value *v)
+{
+	msc__free(v->items);
+	msc_buf_free(&v->text);
+}
+
 MSC_EXTERN(void) msc_record_free(msc_record *r)
 {
+	record_ext *x = (record_ext *)r;
 	size_t i;
 	if (!r)
 		return;
-	if (r->values) {
-		for (i = 0; i < r->value_count; i++) {
-			msc__free(r->values[i].items);
-			msc_buf_free(&r->values[i].text);
-		}
+	for (i = 0; i < r->value_count; i++) {
+		if (r->values)
+			free_value(&r->values[i]);
+		if (x->codes)
+			msc__free(x->codes[i].v);
 	}
+	free_value(&x->spare);
+	msc__free(x->spare_codes.v);
+	msc__free(x->codes);
 	msc__free(r->values);
 	msc__free(r->present);
 	msc__free(r);
@@ -107,68 +156,95 @@ static void mark_set(msc_record *r, int fi, int state)
 
 /* Codes in the record (ICD-10 conditions, ATC codes of medications) that
  * set a yes/no fact to yes. Recomputed whenever one of those lists changes:
- * each code is looked up by its prefixes in the sorted code rows. For each
- * fact the first row in table order wins, then the first list and item,
- * so that the finding names the same code whatever the record's order. */
-typedef struct code_ctx {
-	msc_record *r;
-	const msc_item *item;
-	int from;
-} code_ctx;
-
-static void code_found(size_t row, void *p)
+ * each code is looked up by its prefixes in the sorted code rows (once per
+ * list: see code_cache). For each fact the first row in table order wins,
+ * then the first list and item, so that the finding names the same code
+ * whatever the record's order. */
+static void code_found(msc_record *r, int from, const msc_item *item, size_t row)
 {
-	code_ctx *c = p;
-	int target = c->r->rules->code_facts[row];
+	int target = r->rules->code_facts[row];
 	msc_value *v;
 	/* never -1 while every codes.tsv row names a yes/no fact of
 	 * builtin.rules (test_coverage's code_rows_set_yes_no_facts): kept so
 	 * that a row which did not could never write outside values[] */
 	if (target < 0) /* GCOVR_EXCL_BR_LINE */
 		return; /* GCOVR_EXCL_LINE */
-	v = &c->r->values[target];
+	v = &r->values[target];
 	if (v->coded_by && v->coded_row <= row)
 		return;
-	v->coded_by = c->item->text;
-	v->coded_from = c->from;
+	v->coded_by = item->text;
+	v->coded_from = from;
 	v->coded_row = row;
+}
+
+typedef struct code_walk {
+	const msc_value *v;
+	size_t item;
+	code_cache *cache;
+	int oom;
+} code_walk;
+
+static void row_found(size_t row, void *p)
+{
+	code_walk *w = p;
+	void *arr = w->cache->v;
+	if (w->oom || msc__grow(&arr, &w->cache->cap, w->cache->n + 1, sizeof(code_hit))) {
+		w->oom = 1;
+		return;
+	}
+	w->cache->v = arr;
+	w->cache->v[w->cache->n].row = row;
+	w->cache->v[w->cache->n++].item = w->item;
+}
+
+/* Finds the code rows of every item of a list of type t into `cache`:
+ * MSC_OK, or MSC_ENOMEM. Nothing to do for the other lists. */
+static int cache_codes(msc_fact_type t, const msc_value *v, code_cache *cache)
+{
+	code_walk w = { v, 0, cache, 0 };
+	size_t i;
+
+	cache->n = 0;
+	if (t != MSC_FT_CODES && t != MSC_FT_MEDICATIONS)
+		return MSC_OK;
+	for (i = 0; i < v->item_count; i++) {
+		const msc_item *it = &v->items[i];
+		const char *atc = NULL;
+		w.item = i;
+		if (t == MSC_FT_CODES) {
+			msc_lex_code_rows(1, it->norm, strlen(it->norm), row_found, &w);
+			continue;
+		}
+		if (it->hit.code[0])
+			atc = it->hit.code;
+		else if (it->hit.entry >= 0 && it->hit.table == MSC_LEX_MEDICATION)
+			atc = msc__lex_tables[MSC_LEX_MEDICATION][it->hit.entry].atc;
+		while (atc && *atc) { /* "B01AC06|N02BA01" */
+			const char *bar = strchr(atc, '|');
+			size_t n = bar ? (size_t)(bar - atc) : strlen(atc);
+			msc_lex_code_rows(0, atc, n, row_found, &w);
+			atc = bar ? bar + 1 : NULL;
+		}
+	}
+	return w.oom ? MSC_ENOMEM : MSC_OK;
 }
 
 static void recompute_codes(msc_record *r)
 {
 	const msc_rules *rules = r->rules;
-	code_ctx c;
 	size_t f, i, k;
 
 	for (f = 0; f < rules->fact_count; f++)
 		r->values[f].coded_by = NULL;
-	c.r = r;
 	for (k = 0; k < rules->list_fact_count; k++) {
-		size_t f = (size_t)rules->list_facts[k];
-		const msc_value *v = &r->values[f];
-		msc_fact_type t = rules->facts[f].type;
+		int fi = rules->list_facts[k];
+		const msc_value *v = &r->values[fi];
+		msc_fact_type t = rules->facts[fi].type;
+		const code_cache *cache = codes_of(r, fi);
 		if (!v->set || v->state != MSC_VS_VALUE || (t != MSC_FT_CODES && t != MSC_FT_MEDICATIONS))
 			continue;
-		c.from = (int)f;
-		for (i = 0; i < v->item_count; i++) {
-			const msc_item *it = &v->items[i];
-			const char *atc = NULL;
-			c.item = it;
-			if (t == MSC_FT_CODES) {
-				msc_lex_code_rows(1, it->norm, strlen(it->norm), code_found, &c);
-				continue;
-			}
-			if (it->hit.code[0])
-				atc = it->hit.code;
-			else if (it->hit.entry >= 0 && it->hit.table == MSC_LEX_MEDICATION)
-				atc = msc__lex_tables[MSC_LEX_MEDICATION][it->hit.entry].atc;
-			while (atc && *atc) { /* "B01AC06|N02BA01" */
-				const char *bar = strchr(atc, '|');
-				size_t n = bar ? (size_t)(bar - atc) : strlen(atc);
-				msc_lex_code_rows(0, atc, n, code_found, &c);
-				atc = bar ? bar + 1 : NULL;
-			}
-		}
+		for (i = 0; i < cache->n; i++)
+			code_found(r, fi, &v->items[cache->v[i].item], cache->v[i].row);
 	}
 }
 
@@ -202,6 +278,28 @@ int msc__record_set_answer(msc_record *r, int fi, msc_answer value)
 	return MSC_OK;
 }
 
+/* The number as "%g" writes it; a whole number below a million (what
+ * records mostly hold: months, millimetres) without printf. */
+static void number_text(char *out, size_t size, double value)
+{
+	char digits[8];
+	size_t n = 0;
+	unsigned long u;
+
+	if (!(value >= 0 && value < 1e6) || value != floor(value) || (value == 0 && signbit(value))) {
+		snprintf(out, size, "%g", value);
+		return;
+	}
+	u = (unsigned long)value;
+	do {
+		digits[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while (n)
+		*out++ = digits[--n];
+	*out = '\0';
+}
+
 int msc__record_set_number(msc_record *r, int fi, double value)
 {
 	const msc_fact *f = &r->rules->facts[fi];
@@ -214,8 +312,11 @@ int msc__record_set_number(msc_record *r, int fi, double value)
 				 f->min_exclusive ? "exclusive minimum" : "minimum", f->min);
 	if (value > f->max)
 		return msc__fail(MSC_EFIELD, "%s: %g is above the maximum of %g", f->info.path, value, f->max);
+	/* the text of the value the fact held last is still right (a reused
+	 * record often gets the same number again) */
+	if (!r->values[fi].number_text[0] || memcmp(&r->values[fi].number, &value, sizeof(value)) != 0)
+		number_text(r->values[fi].number_text, sizeof(r->values[fi].number_text), value);
 	r->values[fi].number = value;
-	snprintf(r->values[fi].number_text, sizeof(r->values[fi].number_text), "%g", value);
 	mark_set(r, fi, MSC_VS_VALUE);
 	return MSC_OK;
 }
@@ -297,10 +398,23 @@ int msc__record_set_word(msc_record *r, int fi, const char *word, size_t n)
 	}
 }
 
-int msc__record_set_list(msc_record *r, int fi, const char *const *items, const size_t *lens, size_t count)
+/* Points a value's items at their texts (after their buffer moved). */
+static void set_item_texts(msc_value *v)
 {
-	const msc_fact *f = &r->rules->facts[fi];
-	msc_value *v;
+	size_t i;
+	for (i = 0; i < v->item_count; i++) {
+		v->items[i].text = v->text.data + v->items[i].text_off;
+		v->items[i].norm = v->text.data + v->items[i].norm_off;
+	}
+}
+
+/* Checks a list for a fact and writes its items, normalised and looked up,
+ * into v (a record's value or a list value's); changes nothing unless it
+ * returns MSC_OK. With lengths, the items need not be NUL-terminated. */
+static int fill_list(const msc_fact *f, msc_value *v, const char *const *items, const size_t *lens,
+		     size_t count)
+{
+	size_t len[MSC_MAX_LIST];
 	size_t i, need = 0;
 	void *arr;
 	int rc;
@@ -318,18 +432,17 @@ int msc__record_set_list(msc_record *r, int fi, const char *const *items, const 
 		char code[16];
 		if (!items[i])
 			return msc__fail(MSC_EFIELD, "%s[%zu]: expected a string, not null", f->info.path, i);
-		n = lens ? lens[i] : strlen(items[i]);
+		n = len[i] = lens ? lens[i] : strlen(items[i]);
 		if (lens && memchr(items[i], '\0', n))
 			return msc__fail(MSC_EFIELD, "%s[%zu]: holds a NUL character", f->info.path, i);
 		rc = check_text(f, items[i], n, (long)i);
 		if (rc)
 			return rc;
 		if (f->type == MSC_FT_CODES && !msc_lex_icd10(items[i], n, code))
-			return msc__fail(MSC_EFIELD, "%s[%zu]: \"%s\" is not an ICD-10 code", f->info.path, i,
-					 items[i]);
+			return msc__fail(MSC_EFIELD, "%s[%zu]: \"%.*s\" is not an ICD-10 code", f->info.path, i,
+					 (int)n, items[i]);
 		need += 2 * (n + 1);
 	}
-	v = &r->values[fi];
 	arr = v->items;
 	if (msc__grow(&arr, &v->item_cap, count, sizeof(msc_item)))
 		return MSC_ENOMEM;
@@ -342,7 +455,8 @@ int msc__record_set_list(msc_record *r, int fi, const char *const *items, const 
 	v->text.len = 0;
 	for (i = 0; i < count; i++) {
 		msc_item *it = &v->items[i];
-		size_t n = lens ? lens[i] : strlen(items[i]), m;
+		size_t n = len[i];
+		const char *text = v->text.data + v->text.len;
 		char *norm;
 
 		memset(&it->hit, 0, sizeof(it->hit));
@@ -357,32 +471,61 @@ int msc__record_set_list(msc_record *r, int fi, const char *const *items, const 
 		it->norm_off = v->text.len;
 		norm = v->text.data + v->text.len;
 		if (f->type == MSC_FT_CODES) {
-			msc_lex_icd10(items[i], n, norm);
+			msc_lex_icd10(text, n, norm);
 		} else {
-			msc_lex_normalize(items[i], n, norm);
+			msc_lex_normalize(text, n, norm);
 			if (f->type == MSC_FT_MEDICATIONS) {
 				/* a medicine, or a known ingredient taken as one (a
 				 * lidocaine cream, a vitamin): recognised, no class */
-				if (!msc_lex_lookup(MSC_LEX_MEDICATION, norm, items[i], &it->hit))
-					msc_lex_lookup(MSC_LEX_INGREDIENT, norm, items[i], &it->hit);
+				if (!msc_lex_lookup(MSC_LEX_MEDICATION, norm, text, &it->hit))
+					msc_lex_lookup(MSC_LEX_INGREDIENT, norm, text, &it->hit);
 			} else if (f->type == MSC_FT_INGREDIENTS) {
-				msc_lex_lookup(MSC_LEX_INGREDIENT, norm, items[i], &it->hit);
-			} else if (!msc_lex_lookup(MSC_LEX_INGREDIENT, norm, items[i], &it->hit) &&
-				   !msc_lex_lookup(MSC_LEX_MEDICATION, norm, items[i], &it->hit)) {
-				msc_lex_lookup(MSC_LEX_ALLERGEN, norm, items[i], &it->hit);
+				msc_lex_lookup(MSC_LEX_INGREDIENT, norm, text, &it->hit);
+			} else if (!msc_lex_lookup(MSC_LEX_INGREDIENT, norm, text, &it->hit) &&
+				   !msc_lex_lookup(MSC_LEX_MEDICATION, norm, text, &it->hit)) {
+				msc_lex_lookup(MSC_LEX_ALLERGEN, norm, text, &it->hit);
 			}
 		}
-		m = strlen(norm);
-		v->text.len += m + 1;
-	}
-	for (i = 0; i < count; i++) {
-		v->items[i].text = v->text.data + v->items[i].text_off;
-		v->items[i].norm = v->text.data + v->items[i].norm_off;
+		v->text.len += strlen(norm) + 1;
 	}
 	v->item_count = count;
+	set_item_texts(v);
+	return MSC_OK;
+}
+
+/* A list fact set: mark it, and its codes if it holds any. */
+static void list_set(msc_record *r, int fi)
+{
+	msc_fact_type t = r->rules->facts[fi].type;
 	mark_set(r, fi, MSC_VS_VALUE);
-	if (f->type == MSC_FT_CODES || f->type == MSC_FT_MEDICATIONS)
+	if (t == MSC_FT_CODES || t == MSC_FT_MEDICATIONS)
 		recompute_codes(r);
+}
+
+int msc__record_set_list(msc_record *r, int fi, const char *const *items, const size_t *lens, size_t count)
+{
+	const msc_fact *f = &r->rules->facts[fi];
+	record_ext *x = (record_ext *)r;
+	msc_value *v = &r->values[fi], old = *v;
+	code_cache cache;
+	int rc = fill_list(f, &x->spare, items, lens, count);
+
+	if (rc || (rc = cache_codes(f->type, &x->spare, &x->spare_codes)) != MSC_OK)
+		return rc;
+	/* the spare becomes the value (its items point into their own
+	 * buffer), the value's storage the spare */
+	v->items = x->spare.items;
+	v->item_count = x->spare.item_count;
+	v->item_cap = x->spare.item_cap;
+	v->text = x->spare.text;
+	x->spare.items = old.items;
+	x->spare.item_count = 0;
+	x->spare.item_cap = old.item_cap;
+	x->spare.text = old.text;
+	cache = *codes_of(r, fi);
+	*codes_of(r, fi) = x->spare_codes;
+	x->spare_codes = cache;
+	list_set(r, fi);
 	return MSC_OK;
 }
 
@@ -434,4 +577,161 @@ MSC_EXTERN(int) msc_record_unset(msc_record *r, const char *field)
 {
 	int fi = -1, rc = find_fact(r, field, &fi);
 	return rc ? rc : msc__record_unset(r, fi);
+}
+
+/* ------------------------------------------------------- setters by index
+ * The public setters by fact index (record.h): the index of msc_rules_fact(). */
+
+static int check_fact(const msc_record *r, size_t fact)
+{
+	if (!r)
+		return msc__fail(MSC_EINVAL, "record is NULL");
+	if (fact >= r->value_count)
+		return msc__fail(MSC_EFIELD, "fact %zu: unknown field (the rule set has %zu)", fact, r->value_count);
+	return MSC_OK;
+}
+
+MSC_EXTERN(int) msc_record_set_answer_at(msc_record *r, size_t fact, msc_answer value)
+{
+	int rc = check_fact(r, fact);
+	return rc ? rc : msc__record_set_answer(r, (int)fact, value);
+}
+
+MSC_EXTERN(int) msc_record_set_number_at(msc_record *r, size_t fact, double value)
+{
+	int rc = check_fact(r, fact);
+	return rc ? rc : msc__record_set_number(r, (int)fact, value);
+}
+
+MSC_EXTERN(int) msc_record_set_word_at(msc_record *r, size_t fact, const char *word, size_t len)
+{
+	int rc = check_fact(r, fact);
+	if (rc)
+		return rc;
+	if (!word)
+		return msc__fail(MSC_EINVAL, "%s: word is NULL", r->rules->facts[fact].info.path);
+	return msc__record_set_word(r, (int)fact, word, len);
+}
+
+MSC_EXTERN(int) msc_record_set_list_at(msc_record *r, size_t fact, const char *const *items,
+				       const size_t *lens, size_t count)
+{
+	int rc = check_fact(r, fact);
+	return rc ? rc : msc__record_set_list(r, (int)fact, items, lens, count);
+}
+
+MSC_EXTERN(int) msc_record_unset_at(msc_record *r, size_t fact)
+{
+	int rc = check_fact(r, fact);
+	return rc ? rc : msc__record_unset(r, (int)fact);
+}
+
+/* ------------------------------------------------------------ list values */
+
+MSC_EXTERN(int) msc_list_value_new(msc_list_value **out, const msc_rules *rules, size_t fact,
+				   const char *const *items, const size_t *lens, size_t count)
+{
+	msc_list_value *lv;
+	msc_fact_type t;
+	int rc;
+
+	if (!out)
+		return msc__fail(MSC_EINVAL, "out is NULL");
+	*out = NULL;
+	if (!rules)
+		return msc__fail(MSC_EINVAL, "rules is NULL");
+	if (fact >= rules->fact_count)
+		return msc__fail(MSC_EFIELD, "fact %zu: unknown field (the rule set has %zu)", fact,
+				 rules->fact_count);
+	if (!(lv = msc__calloc(1, sizeof(*lv))))
+		return msc__fail(MSC_ENOMEM, "out of memory");
+	lv->rules = rules;
+	lv->fact = (int)fact;
+	t = rules->facts[fact].type;
+	rc = fill_list(&rules->facts[fact], &lv->value, items, lens, count);
+	if (rc == MSC_OK)
+		rc = cache_codes(t, &lv->value, &lv->codes);
+	if (rc) {
+		msc_list_value_free(lv);
+		return rc;
+	}
+	*out = lv;
+	return MSC_OK;
+}
+
+MSC_EXTERN(void) msc_list_value_free(msc_list_value *lv)
+{
+	if (!lv)
+		return;
+	free_value(&lv->value);
+	msc__free(lv->codes.v);
+	msc__free(lv);
+}
+
+MSC_EXTERN(int) msc_record_set_list_values(msc_record *r, size_t fact, const msc_list_value *const *values,
+					    size_t count)
+{
+	size_t i, items = 0, text = 0, hits = 0;
+	int rc = check_fact(r, fact);
+	const msc_fact *f;
+	code_cache *cache;
+	msc_value *v;
+	void *arr;
+
+	if (rc)
+		return rc;
+	f = &r->rules->facts[fact];
+	if (!MSC_FT_IS_LIST(f->type))
+		return wrong_type(f, "a list");
+	if (count && !values)
+		return msc__fail(MSC_EINVAL, "%s: values is NULL", f->info.path);
+	for (i = 0; i < count; i++) {
+		const msc_list_value *lv = values[i];
+		if (!lv || lv->rules != r->rules || lv->fact != (int)fact)
+			return msc__fail(MSC_EINVAL, "%s: value %zu is NULL or made for another fact", f->info.path, i);
+		items += lv->value.item_count;
+		text += lv->value.text.len;
+		hits += lv->codes.n;
+	}
+	if (items > MSC_MAX_LIST)
+		return msc__fail(MSC_ELIMIT, "%s: %zu entries, more than the limit of %d", f->info.path, items,
+				 MSC_MAX_LIST);
+	v = &r->values[fact];
+	arr = v->items;
+	if (msc__grow(&arr, &v->item_cap, items, sizeof(msc_item)))
+		return MSC_ENOMEM;
+	v->items = arr;
+	arr = v->text.data;
+	if (msc__grow(&arr, &v->text.cap, text + 1, 1))
+		return MSC_ENOMEM;
+	v->text.data = arr;
+	cache = codes_of(r, (int)fact);
+	arr = cache->v;
+	if (msc__grow(&arr, &cache->cap, hits, sizeof(code_hit)))
+		return MSC_ENOMEM;
+	cache->v = arr;
+	/* from here on nothing can fail */
+	cache->n = 0;
+	v->item_count = v->text.len = 0;
+	for (i = 0; i < count; i++) {
+		const msc_value *from = &values[i]->value;
+		const code_cache *fc = &values[i]->codes;
+		size_t k;
+		for (k = 0; k < from->item_count; k++) {
+			msc_item *it = &v->items[v->item_count + k];
+			*it = from->items[k];
+			it->text_off += v->text.len;
+			it->norm_off += v->text.len;
+		}
+		memcpy(v->text.data + v->text.len, from->text.data, from->text.len);
+		for (k = 0; k < fc->n; k++) {
+			cache->v[cache->n].row = fc->v[k].row;
+			cache->v[cache->n++].item = fc->v[k].item + v->item_count;
+		}
+		v->item_count += from->item_count;
+		v->text.len += from->text.len;
+	}
+	set_item_texts(v);
+	list_set(r, (int)fact);
+	return MSC_OK;
 }

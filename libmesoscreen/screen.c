@@ -9,6 +9,12 @@
  *   - an instruction applies when its condition is true or unknown.
  *
  * The verdict is the worst finding, or incomplete while a question is open.
+ *
+ * The conditions are not walked as trees: the rule set holds them compiled
+ * to one flat program (rules/ruleset.c, internal.h's msc_op), which run()
+ * executes once per screening; the rest reads each node's value from its
+ * slot. msc__eval, the tree walk, is left for the list tests (a program's
+ * leaves) and as the reference the programs are tested against.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -22,6 +28,8 @@ struct msc_result {
 	msc_verdict verdict;
 	size_t *pending;           /* rules left unknown, to ask their questions */
 	size_t pending_cap;
+	signed char *tri;          /* the value of each op of rules->ops (the table's program) */
+	size_t tri_cap;
 	unsigned *stamp;           /* per fact: last rule that asked it (+1) */
 	size_t stamp_cap;
 	msc_finding *findings;
@@ -78,37 +86,94 @@ static const char *entry_name(const msc_lex_hit *h)
 	return msc__lex_tables[h->table][h->entry].name;
 }
 
-/* Can allergy x be the same substance as ingredient y? */
-static int pair_match(const msc_item *x, const msc_item *y)
+/* Can allergy x be the same substance as ingredient y? Each is a
+ * normalised name and its look-up. */
+static int pair_match(const char *xnorm, const msc_lex_hit *xh, const char *ynorm, const msc_lex_hit *yh)
 {
 	const char *nx, *ny;
-	if (x->norm[0] && x->norm[0] == y->norm[0] && strcmp(x->norm, y->norm) == 0)
+	if (xnorm[0] && xnorm[0] == ynorm[0] && strcmp(xnorm, ynorm) == 0)
 		return MSC_YES;
-	if (x->hit.table == MSC_LEX_INGREDIENT && y->hit.table == MSC_LEX_INGREDIENT)
-		return msc_lex_ingredients_meet(x->hit.entry, y->hit.entry) ? MSC_YES : MSC_NO;
-	nx = entry_name(&x->hit);
-	ny = entry_name(&y->hit);
+	if (xh->table == MSC_LEX_INGREDIENT && yh->table == MSC_LEX_INGREDIENT)
+		return msc_lex_ingredients_meet(xh->entry, yh->entry) ? MSC_YES : MSC_NO;
+	nx = entry_name(xh);
+	ny = entry_name(yh);
 	if (!nx || !ny)
 		return MSC_UNKNOWN; /* an unrecognised name cannot be ruled out */
-	if (x->hit.table == y->hit.table) /* one table names each entry once */
-		return x->hit.entry == y->hit.entry ? MSC_YES : MSC_NO;
+	if (xh->table == yh->table) /* one table names each entry once */
+		return xh->entry == yh->entry ? MSC_YES : MSC_NO;
 	return strcmp(nx, ny) == 0 ? MSC_YES : MSC_NO;
+}
+
+static int item_match(const msc_item *x, const msc_item *y)
+{
+	return pair_match(x->norm, &x->hit, y->norm, &y->hit);
 }
 
 static int name_match(const msc_item *x, const msc_node *n)
 {
-	msc_item y;
-	memset(&y, 0, sizeof(y));
-	y.norm = n->text;
-	y.hit = n->hit;
-	return pair_match(x, &y);
+	return pair_match(x->norm, &x->hit, n->text, &n->hit);
 }
 
 /* ---------------------------------------------------------------- evaluation */
 
-/* The list conditions, out of line: msc__eval stays small for the common
- * yes/no, enum and number tests. */
-static __attribute__((noinline)) int eval_list(const msc_node *n, const msc_record *rec)
+/* Kleene's and, or, not over MSC_YES, MSC_NO, MSC_UNKNOWN. An `and` whose
+ * left side is no is no without its right side: both callers skip it, so
+ * kleene_and() is only given an `a` that is yes or unknown. */
+static inline int kleene_and(int a, int b)
+{
+	if (b == MSC_NO)
+		return MSC_NO;
+	return a == MSC_YES && b == MSC_YES ? MSC_YES : MSC_UNKNOWN;
+}
+
+static inline int kleene_or(int a, int b)
+{
+	if (a == MSC_YES || b == MSC_YES)
+		return MSC_YES;
+	return a == MSC_NO && b == MSC_NO ? MSC_NO : MSC_UNKNOWN;
+}
+
+static inline int kleene_not(int a)
+{
+	return a == MSC_UNKNOWN ? MSC_UNKNOWN : a == MSC_YES ? MSC_NO : MSC_YES;
+}
+
+/* The leaves that a program runs inline, shared with the tree walk. */
+static inline int yesno_test(const msc_record *rec, int fact, int want)
+{
+	int a = msc__record_answer(rec, fact);
+	return a == MSC_UNKNOWN ? MSC_UNKNOWN : a == want ? MSC_YES : MSC_NO;
+}
+
+static inline int enum_test(const msc_record *rec, int fact, uint64_t mask, int negate)
+{
+	int e = enum_index(rec, fact), in;
+	if (e < 0)
+		return MSC_UNKNOWN;
+	in = (mask >> e) & 1;
+	return (negate ? !in : in) ? MSC_YES : MSC_NO;
+}
+
+static int compare_test(const msc_record *rec, int fact, msc_cmp op, double number)
+{
+	double d = 0;
+	int st = number_state(rec, fact, &d);
+	if (st == MSC_VS_UNKNOWN)
+		return MSC_UNKNOWN;
+	if (st == MSC_VS_NONE)
+		return MSC_NO;
+	switch (op) {
+	case MSC_LT: return d < number ? MSC_YES : MSC_NO;
+	case MSC_LE: return d <= number ? MSC_YES : MSC_NO;
+	case MSC_GT: return d > number ? MSC_YES : MSC_NO;
+	case MSC_GE: return d >= number ? MSC_YES : MSC_NO;
+	case MSC_EQ: return d == number ? MSC_YES : MSC_NO;
+	default: return d != number ? MSC_YES : MSC_NO;
+	}
+}
+
+/* The list conditions. */
+static int eval_list(const msc_node *n, const msc_record *rec)
 {
 	size_t i, j;
 
@@ -122,7 +187,7 @@ static __attribute__((noinline)) int eval_list(const msc_node *n, const msc_reco
 			return MSC_UNKNOWN;
 		for (i = 0; i < a->item_count; i++)
 			for (j = 0; j < b->item_count; j++) {
-				int m = pair_match(&a->items[i], &b->items[j]);
+				int m = item_match(&a->items[i], &b->items[j]);
 				if (m == MSC_YES)
 					return MSC_YES;
 				undecided |= m == MSC_UNKNOWN;
@@ -158,64 +223,27 @@ static __attribute__((noinline)) int eval_list(const msc_node *n, const msc_reco
 	}
 }
 
-static __attribute__((noinline)) int eval_compare(const msc_node *n, const msc_record *rec)
-{
-	double d = 0;
-	int st = number_state(rec, n->fact, &d);
-	if (st == MSC_VS_UNKNOWN)
-		return MSC_UNKNOWN;
-	if (st == MSC_VS_NONE)
-		return MSC_NO;
-	switch (n->op) {
-	case MSC_LT: return d < n->number ? MSC_YES : MSC_NO;
-	case MSC_LE: return d <= n->number ? MSC_YES : MSC_NO;
-	case MSC_GT: return d > n->number ? MSC_YES : MSC_NO;
-	case MSC_GE: return d >= n->number ? MSC_YES : MSC_NO;
-	case MSC_EQ: return d == n->number ? MSC_YES : MSC_NO;
-	default: return d != n->number ? MSC_YES : MSC_NO;
-	}
-}
-
 int msc__eval(const msc_node *n, const msc_record *rec)
 {
+	int a;
+
 	switch (n->kind) {
 	case MSC_N_ALWAYS:
 		return MSC_YES;
-	case MSC_N_AND: {
-		int a = msc__eval(n->a, rec), b;
-		if (a == MSC_NO)
-			return MSC_NO;
-		b = msc__eval(n->b, rec);
-		if (b == MSC_NO)
-			return MSC_NO;
-		return a == MSC_YES && b == MSC_YES ? MSC_YES : MSC_UNKNOWN;
-	}
-	case MSC_N_OR: {
-		int a = msc__eval(n->a, rec), b;
-		if (a == MSC_YES)
-			return MSC_YES;
-		b = msc__eval(n->b, rec);
-		if (b == MSC_YES)
-			return MSC_YES;
-		return a == MSC_NO && b == MSC_NO ? MSC_NO : MSC_UNKNOWN;
-	}
-	case MSC_N_NOT: {
-		int a = msc__eval(n->a, rec);
-		return a == MSC_UNKNOWN ? MSC_UNKNOWN : a == MSC_YES ? MSC_NO : MSC_YES;
-	}
-	case MSC_N_YESNO: {
-		int a = msc__record_answer(rec, n->fact);
-		return a == MSC_UNKNOWN ? MSC_UNKNOWN : a == n->want ? MSC_YES : MSC_NO;
-	}
+	case MSC_N_AND:
+		a = msc__eval(n->a, rec);
+		return a == MSC_NO ? MSC_NO : kleene_and(a, msc__eval(n->b, rec));
+	case MSC_N_OR:
+		a = msc__eval(n->a, rec);
+		return a == MSC_YES ? MSC_YES : kleene_or(a, msc__eval(n->b, rec));
+	case MSC_N_NOT:
+		return kleene_not(msc__eval(n->a, rec));
+	case MSC_N_YESNO:
+		return yesno_test(rec, n->fact, n->want);
 	case MSC_N_COMPARE:
-		return eval_compare(n, rec);
-	case MSC_N_ENUM: {
-		int e = enum_index(rec, n->fact), in;
-		if (e < 0)
-			return MSC_UNKNOWN;
-		in = (n->mask >> e) & 1;
-		return (n->negate ? !in : in) ? MSC_YES : MSC_NO;
-	}
+		return compare_test(rec, n->fact, n->op, n->number);
+	case MSC_N_ENUM:
+		return enum_test(rec, n->fact, n->mask, n->negate);
 	case MSC_N_HAS_CLASS:
 	case MSC_N_HAS_UNRECOGNIZED:
 	case MSC_N_HAS_NAME:
@@ -224,6 +252,50 @@ int msc__eval(const msc_node *n, const msc_record *rec)
 		return eval_list(n, rec);
 	}
 	return MSC_UNKNOWN; /* no other kind is compiled */
+}
+
+/* Runs the table's program (see internal.h): every op's value into t. */
+static void run(const msc_op *ops, size_t n, signed char *t, const msc_record *rec)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const msc_op *op = &ops[i];
+		int v;
+		switch ((msc_op_code)op->code) {
+		case MSC_OP_YES:
+			v = MSC_YES;
+			break;
+		case MSC_OP_YESNO:
+			v = yesno_test(rec, op->fact, op->arg);
+			break;
+		case MSC_OP_ENUM:
+			v = enum_test(rec, op->fact, op->u.mask, op->arg);
+			break;
+		case MSC_OP_COMPARE:
+			v = compare_test(rec, op->fact, (msc_cmp)op->arg, op->u.number);
+			break;
+		case MSC_OP_AND:
+			v = kleene_and(t[op->u.s.a], t[op->u.s.b]);
+			break;
+		case MSC_OP_OR:
+			v = kleene_or(t[op->u.s.a], t[op->u.s.b]);
+			break;
+		case MSC_OP_NOT:
+			v = kleene_not(t[op->u.s.a]);
+			break;
+		case MSC_OP_SKIP_IF_NO:
+			if (t[op->u.s.a] == MSC_NO) {
+				i = op->u.s.b;
+				t[i] = MSC_NO;
+			}
+			continue;
+		default: /* MSC_OP_NODE */
+			v = msc__eval(op->u.node, rec);
+			break;
+		}
+		t[i] = (signed char)v;
+	}
 }
 
 /* ---------------------------------------------------------------- result text */
@@ -363,9 +435,9 @@ static int because(msc_result *r, const msc_node *n, const msc_record *rec)
 		return MSC_OK;
 	case MSC_N_AND:
 	case MSC_N_OR:
-		if (msc__eval(n->a, rec) == MSC_YES && because(r, n->a, rec))
+		if (r->tri[n->a->slot] == MSC_YES && because(r, n->a, rec))
 			return MSC_ENOMEM;
-		if (msc__eval(n->b, rec) == MSC_YES && because(r, n->b, rec))
+		if (r->tri[n->b->slot] == MSC_YES && because(r, n->b, rec))
 			return MSC_ENOMEM;
 		return MSC_OK;
 	case MSC_N_NOT:
@@ -398,7 +470,7 @@ static int because(msc_result *r, const msc_node *n, const msc_record *rec)
 		const msc_value *a = list_value(rec, n->fact), *b = list_value(rec, n->fact2);
 		for (i = 0; a && b && i < a->item_count; i++)
 			for (j = 0; j < b->item_count; j++)
-				if (pair_match(&a->items[i], &b->items[j]) == MSC_YES &&
+				if (item_match(&a->items[i], &b->items[j]) == MSC_YES &&
 				    PUSH(r, fact_path(rec, n->fact), ": \"", a->items[i].text, "\" matches ",
 					 fact_path(rec, n->fact2), ": \"", b->items[j].text, "\""))
 					return MSC_ENOMEM;
@@ -450,9 +522,9 @@ static int missing(msc_result *r, const msc_node *n, const msc_record *rec, cons
 	switch (n->kind) {
 	case MSC_N_AND:
 	case MSC_N_OR:
-		if (msc__eval(n->a, rec) == MSC_UNKNOWN && missing(r, n->a, rec, rule, stamp))
+		if (r->tri[n->a->slot] == MSC_UNKNOWN && missing(r, n->a, rec, rule, stamp))
 			return MSC_ENOMEM;
-		if (msc__eval(n->b, rec) == MSC_UNKNOWN && missing(r, n->b, rec, rule, stamp))
+		if (r->tri[n->b->slot] == MSC_UNKNOWN && missing(r, n->b, rec, rule, stamp))
 			return MSC_ENOMEM;
 		return MSC_OK;
 	case MSC_N_NOT:
@@ -511,23 +583,15 @@ static int add_finding(msc_result *r, const msc_rule *rule, const msc_record *re
 	return MSC_OK;
 }
 
-static int add_instruction(msc_result *r, const msc_rule *rule)
+/* Room for every instruction of the table is made before the pass. */
+static void add_instruction(msc_result *r, const msc_rule *rule)
 {
 	int ph = rule->info.phase == MSC_AFTER;
-	void *arr = r->instr[ph];
-	if (msc__grow(&arr, &r->instr_cap[ph], r->instr_count[ph] + 1, sizeof(msc_instruction)))
-		return MSC_ENOMEM;
-	r->instr[ph] = arr;
-	arr = (void *)r->instr_rule[ph];
-	if (msc__grow(&arr, &r->irule_cap[ph], r->instr_count[ph] + 1, sizeof(msc_rule *)))
-		return MSC_ENOMEM;
-	r->instr_rule[ph] = arr;
-	r->instr_rule[ph][r->instr_count[ph]] = rule;
-	r->instr[ph][r->instr_count[ph]].id = rule->info.id;
-	r->instr[ph][r->instr_count[ph]].phase = rule->info.phase;
-	r->instr[ph][r->instr_count[ph]].text = rule->info.message;
-	r->instr_count[ph]++;
-	return MSC_OK;
+	msc_instruction *in = &r->instr[ph][r->instr_count[ph]];
+	r->instr_rule[ph][r->instr_count[ph]++] = rule;
+	in->id = rule->info.id;
+	in->phase = rule->info.phase;
+	in->text = rule->info.message;
 }
 
 /* A clinic change that affects this result: the rule's condition is true or unknown. */
@@ -579,7 +643,11 @@ static int resolve(msc_result *r)
 
 static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec)
 {
-	size_t i, npending = 0;
+	/* in locals: the result's arrays written in the loop could alias them */
+	const msc_rule *table = rules->rules;
+	size_t i, count = rules->rule_count, npending = 0;
+	const signed char *t;
+	int ph;
 	msc_verdict worst = MSC_CLEAR;
 	void *arr;
 
@@ -587,23 +655,40 @@ static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec)
 	if (msc__grow(&arr, &r->pending_cap, rules->rule_count, sizeof(size_t)))
 		return MSC_ENOMEM;
 	r->pending = arr;
+	arr = r->tri;
+	if (msc__grow(&arr, &r->tri_cap, rules->op_count, 1))
+		return MSC_ENOMEM;
+	r->tri = arr;
 	arr = r->stamp;
 	if (msc__grow(&arr, &r->stamp_cap, rules->fact_count, sizeof(unsigned)))
 		return MSC_ENOMEM;
 	r->stamp = arr;
 	memset(r->stamp, 0, rules->fact_count * sizeof(unsigned));
+	for (ph = 0; ph < 2; ph++) {
+		arr = r->instr[ph];
+		if (msc__grow(&arr, &r->instr_cap[ph], rules->phase_rules[ph], sizeof(msc_instruction)))
+			return MSC_ENOMEM;
+		r->instr[ph] = arr;
+		arr = (void *)r->instr_rule[ph];
+		if (msc__grow(&arr, &r->irule_cap[ph], rules->phase_rules[ph], sizeof(msc_rule *)))
+			return MSC_ENOMEM;
+		r->instr_rule[ph] = arr;
+	}
+	run(rules->ops, rules->op_count, r->tri, rec);
+	t = r->tri;
 	/* one pass in table order: findings, instructions, clinic changes;
 	 * the rules left unknown wait for the worst finding to be known */
-	for (i = 0; i < rules->rule_count; i++) {
-		const msc_rule *rule = &rules->rules[i];
-		int tri = rule->when ? msc__eval(rule->when, rec) : MSC_YES;
-		if (rule->info.changed_by && tri != MSC_NO && add_override(r, rule))
+	for (i = 0; i < count; i++) {
+		const msc_rule *rule = &table[i];
+		int tri = t[rule->cond];
+		if (tri == MSC_NO)
+			continue;
+		if (rule->info.changed_by && add_override(r, rule))
 			return MSC_ENOMEM;
-		if (rule->info.disabled || tri == MSC_NO)
+		if (rule->info.disabled)
 			continue;
 		if (rule->info.kind == MSC_INSTRUCTION) {
-			if (add_instruction(r, rule))
-				return MSC_ENOMEM;
+			add_instruction(r, rule);
 		} else if (tri == MSC_YES) {
 			if (add_finding(r, rule, rec))
 				return MSC_ENOMEM;
@@ -665,6 +750,7 @@ MSC_EXTERN(void) msc_result_free(msc_result *r)
 	if (!r)
 		return;
 	msc__free(r->pending);
+	msc__free(r->tri);
 	msc__free(r->stamp);
 	msc__free(r->findings);
 	msc__free(r->finding_start);

@@ -855,43 +855,167 @@ static int refuse_at(errinfo *e, int err, int fact, size_t idx)
 }
 
 /*
+ * The list values of a DataFrame chunk (msc_list_value: an entry
+ * normalised and looked up once), one per distinct entry of a list fact:
+ * a cohort's lists combine a few hundred names, so that a row's list is
+ * set from the values of its entries instead of doing that again. Found
+ * by the entry's UTF-8 pointer (the same str gives the same pointer while
+ * the chunk holds it), else by its text. Private to one
+ * msc_py_frame_screen() call (one thread, no GIL needed); an entry the
+ * library refuses, or one there was no memory for, has no value: its list
+ * then goes through msc_record_set_list_at(), which reports it.
+ */
+typedef struct lv_slot {
+	uint64_t h;
+	int fact, used;
+	const char *s;
+	msc_list_value *lv;      /* NULL: set the list's entries (refused, or no memory) */
+} lv_slot;
+
+typedef struct lv_table {
+	lv_slot *v;
+	size_t cap, n;           /* cap a power of two */
+} lv_table;
+
+typedef struct lv_cache {
+	const msc_rules *rules;
+	lv_table by_ptr, by_text;  /* by_text owns the values */
+} lv_cache;
+
+static void lv_cache_release(lv_cache *lc)
+{
+	size_t i;
+	for (i = 0; i < lc->by_text.cap; i++)
+		msc_list_value_free(lc->by_text.v[i].lv);
+	free(lc->by_text.v);
+	free(lc->by_ptr.v);
+	memset(&lc->by_text, 0, sizeof(lc->by_text));
+	memset(&lc->by_ptr, 0, sizeof(lc->by_ptr));
+}
+
+/* The slot of (fact, s) in a table, empty if it is not there; NULL if
+ * there is no memory to grow it. */
+static lv_slot *lv_find(lv_table *t, uint64_t h, int fi, const char *s, int by_text)
+{
+	size_t i;
+
+	if (2 * (t->n + 1) > t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		lv_slot *v = calloc(cap, sizeof(lv_slot));
+		if (!v)
+			return NULL;
+		for (i = 0; i < t->cap; i++)
+			if (t->v[i].used) {
+				size_t k = (size_t)t->v[i].h & (cap - 1);
+				while (v[k].used)
+					k = (k + 1) & (cap - 1);
+				v[k] = t->v[i];
+			}
+		free(t->v);
+		t->v = v;
+		t->cap = cap;
+	}
+	for (i = (size_t)h & (t->cap - 1); t->v[i].used; i = (i + 1) & (t->cap - 1))
+		if (t->v[i].h == h && t->v[i].fact == fi && (by_text ? strcmp(t->v[i].s, s) == 0 : t->v[i].s == s))
+			break;
+	return &t->v[i];
+}
+
+static void lv_put(lv_table *t, lv_slot *sl, uint64_t h, int fi, const char *s, msc_list_value *lv)
+{
+	sl->used = 1;
+	sl->h = h;
+	sl->fact = fi;
+	sl->s = s;
+	sl->lv = lv;
+	t->n++;
+}
+
+/* The value of one entry of list fact fi, made on first use; NULL if the
+ * list must be set entry by entry. */
+static const msc_list_value *lv_get(lv_cache *lc, int fi, const char *s)
+{
+	uint64_t h = mix((uint64_t)(uintptr_t)s ^ (uint64_t)(unsigned)fi), ht;
+	lv_slot *sp = lv_find(&lc->by_ptr, h, fi, s, 0), *st;
+	const unsigned char *q;
+	msc_list_value *lv = NULL;
+
+	if (!sp)
+		return NULL;
+	if (sp->used)
+		return sp->lv;
+	ht = 1469598103934665603ULL ^ (uint64_t)(unsigned)fi;
+	for (q = (const unsigned char *)s; *q; q++)
+		ht = (ht ^ *q) * 1099511628211ULL;
+	ht = mix(ht);
+	if (!(st = lv_find(&lc->by_text, ht, fi, s, 1)))
+		return NULL;
+	if (!st->used) {
+		if (msc_list_value_new(&lv, lc->rules, (size_t)fi, &s, NULL, 1))
+			lv = NULL;
+		lv_put(&lc->by_text, st, ht, fi, s, lv);
+	}
+	lv_put(&lc->by_ptr, sp, h, fi, s, st->lv);
+	return st->lv;
+}
+
+/* Sets a list cell from its entries' values; -1 if one has none. */
+static int lv_set(lv_cache *lc, msc_record *rec, int fi, const cell *c, const char *const *items, int *rc)
+{
+	const msc_list_value *lvs[MSC_MAX_LIST];
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (!(lvs[i] = lv_get(lc, fi, items[c->u.off + i])))
+			return -1;
+	*rc = msc_record_set_list_values(rec, (size_t)fi, lvs, c->n);
+	return 0;
+}
+
+/*
  * The one value -> setter dispatch: what the JSON edge accepts for each
  * type of fact (libmesoscreen/json/record_json.c: value, entry), and
- * nothing else, through the same setters. Runs without the GIL. Returns the
- * setter's status, or a refusal of the binding's own described in `e`.
+ * nothing else, through the same setters (by fact index). Runs without the
+ * GIL. `lists`, if not NULL, holds the list values a list is set from
+ * (the same entries, normalised once). Returns the setter's status, or a
+ * refusal of the binding's own described in `e`.
  */
-static int apply(const ctx *x, msc_record *rec, int fi, const cell *c, const char *const *items, errinfo *e)
+static int apply(const ctx *x, msc_record *rec, int fi, const cell *c, const char *const *items, lv_cache *lists,
+		 errinfo *e)
 {
 	const pyfact *f = &x->facts[fi];
+	size_t at = (size_t)fi;
 	int rc;
 
 	switch (c->kind) {
 	case C_ABSENT:
 		return MSC_OK;
 	case C_NULL:
-		return msc_record_unset(rec, f->path);
+		return msc_record_unset_at(rec, at);
 	case C_BOOL:
 		if (f->kind == FK_YESNO)
-			return msc_record_set_answer(rec, f->path, c->b ? MSC_YES : MSC_NO);
+			return msc_record_set_answer_at(rec, at, c->b ? MSC_YES : MSC_NO);
 		break;
 	case C_NUMBER:
 		if (f->kind == FK_NUMBER)
-			return msc_record_set_number(rec, f->path, c->u.d);
+			return msc_record_set_number_at(rec, at, c->u.d);
 		break;
 	case C_WORD:
 		if (f->kind == FK_YESNO || f->kind == FK_ENUM)
-			return c->b ? refuse_at(e, E_NUL, fi, NO_INDEX) : msc_record_set_word(rec, f->path, c->u.s);
+			return c->b ? refuse_at(e, E_NUL, fi, NO_INDEX) : msc_record_set_word_at(rec, at, c->u.s, c->n);
 		if (f->kind == FK_NUMBER && f->accepts_never && !c->b && strcmp(c->u.s, "never") == 0)
-			return msc_record_set_word(rec, f->path, "never");
+			return msc_record_set_word_at(rec, at, c->u.s, c->n);
 		break;
 	case C_LIST:
 		if (f->kind != FK_LIST)
 			break;
 		if (c->b == E_ITEM || c->b == E_LONG)
 			return refuse_at(e, c->b, fi, c->n);
+		if (lists && c->b != E_NUL && lv_set(lists, rec, fi, c, items, &rc) == 0)
+			return rc;
 		/* entry n holds a NUL: the setter checks the entries before it
 		 * first, as it would in one call (the record is emptied anyway) */
-		rc = msc_record_set_list(rec, f->path, c->n ? items + c->u.off : NULL, c->n);
+		rc = msc_record_set_list_at(rec, at, c->n ? items + c->u.off : NULL, NULL, c->n);
 		if (rc || c->b != E_NUL)
 			return rc;
 		return refuse_at(e, E_NUL, fi, c->n);
@@ -1140,7 +1264,7 @@ static int fill_record(const ctx *x, msc_record *rec, const op *ops, size_t n, c
 	msc_record_clear(rec);
 	for (i = 0; i < n && rc == MSC_OK; i++)
 		rc = ops[i].fact < 0 ? msc_record_set_present(rec, x->sections[-1 - ops[i].fact])
-				     : apply(x, rec, ops[i].fact, &ops[i].c, items, e);
+				     : apply(x, rec, ops[i].fact, &ops[i].c, items, NULL, e);
 	if (rc) {
 		if (libmsg)
 			snprintf(libmsg, libmsg_size, "%s", e->err ? "" : msc_error_message());
@@ -1716,6 +1840,7 @@ typedef struct frame {
 	cell *cells;              /* rows x cols, row by row */
 	const char *const *items;
 	errinfo *errs;            /* per row: a refusal of the binding's own */
+	lv_cache lists;           /* the chunk's list values */
 } frame;
 
 /* msc_batch_fill_fn: row i's cells, column by column (no GIL). */
@@ -1727,7 +1852,7 @@ static int frame_fill(msc_record *rec, size_t i, void *arg)
 
 	for (c = 0; c < fr->cols; c++) {
 		errinfo e = { E_NONE, 0, 0 };
-		int rc = apply(fr->x, rec, fr->facts[c], &row[c], fr->items, &e);
+		int rc = apply(fr->x, rec, fr->facts[c], &row[c], fr->items, &fr->lists, &e);
 		if (rc) {
 			if (e.err)
 				fr->errs[i] = e;
@@ -1795,9 +1920,15 @@ static int frame_column(ctx *x, store *st, frame *fr, size_t c, PyObject *data)
 		/* the list (private to the caller) holds the values for us */
 		if (store_keep(st, data))
 			return -1;
-		for (r = 0; r < fr->rows; r++)
-			if (convert(x, st, PyList_GET_ITEM(data, (Py_ssize_t)r), &fr->cells[r * fr->cols + c], 0, 1))
+		for (r = 0; r < fr->rows; r++) {
+			PyObject *v = PyList_GET_ITEM(data, (Py_ssize_t)r);
+			cell *cl = &fr->cells[r * fr->cols + c];
+			/* a column often repeats the value of the row before */
+			if (r && v == PyList_GET_ITEM(data, (Py_ssize_t)r - 1))
+				*cl = cl[-(ptrdiff_t)fr->cols];
+			else if (convert(x, st, v, cl, 0, 1))
 				return -1;
+		}
 		return 0;
 	} else {
 		Py_buffer view;
@@ -1890,6 +2021,7 @@ PyObject *msc_py_frame_screen(PyObject *cap, msc_batch *batch, PyObject *columns
 	memset(&fr, 0, sizeof(fr));
 	store_init(&st, NULL, 0, NULL, 0);
 	fr.x = x;
+	fr.lists.rules = x->rules;
 	fr.rows = rows;
 	fr.cols = (size_t)PyList_GET_SIZE(columns);
 	if (fr.cols && rows > SIZE_MAX / sizeof(cell) / fr.cols) {
@@ -1934,6 +2066,7 @@ PyObject *msc_py_frame_screen(PyObject *cap, msc_batch *batch, PyObject *columns
 	out = frame_output(x, batch, &fr);
 done:
 	store_release(&st);
+	lv_cache_release(&fr.lists);
 	free(fr.facts);
 	free(fr.cells);
 	free(fr.errs);

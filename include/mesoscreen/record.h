@@ -102,6 +102,79 @@ MSC_EXTERN(int) msc_record_set_list(msc_record *record, const char *field,
  */
 MSC_EXTERN(int) msc_record_unset(msc_record *record, const char *field);
 
+/*
+ * Setters by fact index. The same as the setters above, for a caller that
+ * fills many records and has found each field's index once: `fact` is the
+ * index of msc_rules_fact() in the record's rule set (0 to
+ * msc_rules_fact_count() - 1), and a word (and list entries, when their
+ * lengths are given) comes with its length in bytes, so it need not be
+ * NUL-terminated (one holding a NUL is refused). Each checks its input as
+ * its by-name counterpart does, with the same messages, and either applies
+ * it whole or changes nothing. Besides the by-name errors, each returns MSC_EFIELD for
+ * a fact index out of range and MSC_EINVAL for a NULL record.
+ * Thread-safety: as every setter (the record belongs to one thread).
+ */
+
+/** msc_record_set_answer() by fact index. */
+MSC_EXTERN(int) msc_record_set_answer_at(msc_record *record, size_t fact, msc_answer value);
+
+/** msc_record_set_number() by fact index. */
+MSC_EXTERN(int) msc_record_set_number_at(msc_record *record, size_t fact, double value);
+
+/** msc_record_set_word() by fact index; `word` holds `len` bytes (MSC_EINVAL if NULL). */
+MSC_EXTERN(int) msc_record_set_word_at(msc_record *record, size_t fact, const char *word, size_t len);
+
+/**
+ * msc_record_set_list() by fact index. `lens` gives each entry's length in
+ * bytes; NULL means the entries are NUL-terminated.
+ */
+MSC_EXTERN(int) msc_record_set_list_at(msc_record *record, size_t fact, const char *const *items,
+				       const size_t *lens, size_t count);
+
+/** msc_record_unset() by fact index. */
+MSC_EXTERN(int) msc_record_unset_at(msc_record *record, size_t fact);
+
+/**
+ * A list value: the entries of a list fact checked, normalised and looked
+ * up in the lexicons once, to be set into any number of records without
+ * doing that again (a cohort often repeats the same lists). Opaque,
+ * immutable once made.
+ */
+typedef struct msc_list_value msc_list_value;
+
+/**
+ * Makes a list value for fact `fact` (an index of msc_rules_fact()) of a
+ * rule set, from `count` entries as msc_record_set_list_at() takes them.
+ * It checks them exactly as that setter does, with the same errors.
+ * @param out receives the value, owned by the caller (msc_list_value_free());
+ *        NULL on error.
+ * @return MSC_OK, MSC_EFIELD (fact out of range, not a list fact, a bad
+ *         entry), MSC_ELIMIT, MSC_EINVAL (out or rules NULL), MSC_ENOMEM.
+ * Thread-safety: the value is read only once made; any number of threads
+ * may set it into their own records at once. It must not outlive its rule set.
+ */
+MSC_EXTERN(int) msc_list_value_new(msc_list_value **out, const msc_rules *rules, size_t fact,
+				   const char *const *items, const size_t *lens, size_t count);
+
+/** Frees a list value. NULL is a no-op. Records it was set into keep their own copy. */
+MSC_EXTERN(void) msc_list_value_free(msc_list_value *value);
+
+/**
+ * Sets list fact `fact` (an index of msc_rules_fact()) of `record` to the
+ * entries of `count` list values, one after the other (count 0 means
+ * "none"; values may then be NULL). The record is then as
+ * msc_record_set_list_at() with the same entries leaves it, without
+ * normalising or looking them up again: a caller can make one value per
+ * distinct name and set any list of those names. The record copies the
+ * entries; the values may be freed afterwards.
+ * @return MSC_OK, MSC_EFIELD (fact out of range or not a list fact),
+ *         MSC_ELIMIT (more than MSC_MAX_LIST entries in all), MSC_EINVAL
+ *         (record NULL, a value NULL or made for another fact or rule set),
+ *         MSC_ENOMEM; on error nothing changed.
+ */
+MSC_EXTERN(int) msc_record_set_list_values(msc_record *record, size_t fact, const msc_list_value *const *values,
+					    size_t count);
+
 #ifdef __cplusplus
 }
 #endif

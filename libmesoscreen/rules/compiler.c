@@ -1624,12 +1624,12 @@ static msc_node *copy_node(copier *cp, const msc_node *n)
  * A pointer copied as it is would point into the base, which the caller
  * may free. */
 #if defined(__x86_64__) && defined(__LP64__)
-_Static_assert(sizeof(struct msc_rules) == 216, "struct msc_rules changed: update copy_rules()");
+_Static_assert(sizeof(struct msc_rules) == 248, "struct msc_rules changed: update copy_rules()");
 _Static_assert(sizeof(msc_fact) == 120, "msc_fact changed: update copy_rules()");
 _Static_assert(sizeof(msc_fact_info) == 40, "msc_fact_info changed: update copy_rules()");
-_Static_assert(sizeof(msc_rule) == 144, "msc_rule changed: update copy_rules()");
+_Static_assert(sizeof(msc_rule) == 152, "msc_rule changed: update copy_rules()");
 _Static_assert(sizeof(msc_rule_info) == 88, "msc_rule_info changed: update copy_rules()");
-_Static_assert(sizeof(msc_node) == 96, "msc_node changed: update copy_node()");
+_Static_assert(sizeof(msc_node) == 104, "msc_node changed: update copy_node()");
 _Static_assert(sizeof(msc_ask) == 16, "msc_ask changed: update copy_rules()");
 _Static_assert(sizeof(msc_rules_file) == 32, "msc_rules_file changed: update copy_rules()");
 #endif
@@ -1718,6 +1718,7 @@ static int copy_rules(msc_compiler *c, const msc_rules *base, size_t name_len)
 			d->json_head = d->json_tail = NULL;
 			d->json_head_len = d->json_tail_len = 0;
 			d->when = copy_node(&cp, from->when);
+			d->cond = 0; /* msc__rules_finish(), with each node's slot */
 			d->asks = NULL;
 			if (from->ask_count) {
 				d->asks = copy_alloc(&cp, from->ask_count * sizeof(msc_ask));

@@ -16,6 +16,7 @@ MSC_EXTERN(void) msc_rules_free(msc_rules *rules)
 	msc__free(rules->list_facts);
 	msc__free(rules->name_facts);
 	msc__free(rules->rules);
+	msc__free(rules->ops);
 	msc_arena_free(&rules->arena);
 	msc__free(rules);
 }
@@ -112,6 +113,104 @@ int msc__rules_fact_index(const msc_rules *rules, const char *name, size_t len)
 	return -1;
 }
 
+/* ---------------------------------------------------------------- programs */
+
+static size_t node_ops(const msc_node *n)
+{
+	switch (n->kind) {
+	case MSC_N_AND: /* with its skip */
+		return node_ops(n->a) + node_ops(n->b) + 2;
+	case MSC_N_OR:
+		return node_ops(n->a) + node_ops(n->b) + 1;
+	case MSC_N_NOT:
+		return node_ops(n->a) + 1;
+	default:
+		return 1;
+	}
+}
+
+/* Appends the ops of n at ops[*k...] in postfix order (recursion as deep
+ * as the condition, at most MSC_MAX_NODES, as copy_node's); returns its slot. */
+static unsigned emit(msc_op *ops, size_t *k, msc_node *n)
+{
+	unsigned a = 0, b = 0, skip = 0;
+	msc_op *op;
+
+	if (n->kind == MSC_N_AND || n->kind == MSC_N_OR) {
+		a = emit(ops, k, n->a);
+		if (n->kind == MSC_N_AND) { /* no: its right side need not run */
+			skip = (unsigned)(*k)++;
+			ops[skip].code = MSC_OP_SKIP_IF_NO;
+			ops[skip].u.s.a = a;
+		}
+		b = emit(ops, k, n->b);
+	} else if (n->kind == MSC_N_NOT) {
+		a = emit(ops, k, n->a);
+	}
+	n->slot = (unsigned)*k;
+	op = &ops[(*k)++];
+	op->fact = n->fact;
+	switch (n->kind) {
+	case MSC_N_AND:
+		ops[skip].u.s.b = n->slot;
+		op->code = MSC_OP_AND;
+		op->u.s.a = a;
+		op->u.s.b = b;
+		break;
+	case MSC_N_OR:
+		op->code = MSC_OP_OR;
+		op->u.s.a = a;
+		op->u.s.b = b;
+		break;
+	case MSC_N_NOT:
+		op->code = MSC_OP_NOT;
+		op->u.s.a = a;
+		break;
+	case MSC_N_YESNO:
+		op->code = MSC_OP_YESNO;
+		op->arg = (unsigned char)n->want;
+		break;
+	case MSC_N_ENUM:
+		op->code = MSC_OP_ENUM;
+		op->arg = n->negate != 0;
+		op->u.mask = n->mask;
+		break;
+	case MSC_N_COMPARE:
+		op->code = MSC_OP_COMPARE;
+		op->arg = (unsigned char)n->op;
+		op->u.number = n->number;
+		break;
+	default: /* the list tests and `always`: the tree walk's leaf */
+		op->code = MSC_OP_NODE;
+		op->u.node = n;
+		break;
+	}
+	return n->slot;
+}
+
+/* The rule table as one program: op 0 is yes, then each condition. */
+static int compile_programs(msc_rules *rules)
+{
+	size_t i, k = 1;
+
+	msc__free(rules->ops);
+	rules->op_count = 1;
+	for (i = 0; i < rules->rule_count; i++)
+		rules->op_count += rules->rules[i].when ? node_ops(rules->rules[i].when) : 0;
+	rules->ops = msc__calloc(rules->op_count, sizeof(msc_op));
+	if (!rules->ops)
+		return MSC_ENOMEM;
+	rules->ops[0].code = MSC_OP_YES;
+	rules->phase_rules[0] = rules->phase_rules[1] = 0;
+	for (i = 0; i < rules->rule_count; i++) {
+		msc_rule *r = &rules->rules[i];
+		r->cond = r->when ? emit(rules->ops, &k, r->when) : 0;
+		if (r->info.kind == MSC_INSTRUCTION)
+			rules->phase_rules[r->info.phase == MSC_AFTER]++;
+	}
+	return MSC_OK;
+}
+
 int msc__rules_finish(msc_rules *rules)
 {
 	size_t k, i, size = 16;
@@ -200,6 +299,8 @@ int msc__rules_finish(msc_rules *rules)
 			;
 		rules->fact_slots[h] = (unsigned)i + 1;
 	}
+	if (compile_programs(rules))
+		return MSC_ENOMEM;
 	return msc__rules_json_fragments(rules);
 }
 

@@ -5,25 +5,8 @@
  */
 #include <string.h>
 
+#define MSC_TEST_BUILTIN_FIXTURE
 #include "testutil.h"
-
-static msc_rules *rules;
-static msc_record *rec;
-static msc_result *res;
-
-static void setup(void)
-{
-	ck_assert_int_eq(msc_rules_builtin(&rules), MSC_OK);
-	ck_assert_int_eq(msc_record_new(&rec, rules), MSC_OK);
-	ck_assert_int_eq(msc_result_new(&res), MSC_OK);
-}
-
-static void teardown(void)
-{
-	msc_result_free(res);
-	msc_record_free(rec);
-	msc_rules_free(rules);
-}
 
 static int from_json(const char *json)
 {

@@ -58,4 +58,29 @@ static inline int msc_test_verdict(const msc_rules *rules, const char *json)
 	return v;
 }
 
+#ifdef MSC_TEST_BUILTIN_FIXTURE
+/* The fixture several suites share (define MSC_TEST_BUILTIN_FIXTURE before
+ * including this header): the built-in rules, and a record and a result made
+ * for them, new for each test (tcase_add_checked_fixture(tc, setup,
+ * teardown)); teardown also puts the default allocator back. */
+static msc_rules *rules;
+static msc_record *rec;
+static msc_result *res;
+
+static void setup(void)
+{
+	ck_assert_int_eq(msc_rules_builtin(&rules), MSC_OK);
+	ck_assert_int_eq(msc_record_new(&rec, rules), MSC_OK);
+	ck_assert_int_eq(msc_result_new(&res), MSC_OK);
+}
+
+static void teardown(void)
+{
+	msc_set_allocator(NULL);
+	msc_result_free(res);
+	msc_record_free(rec);
+	msc_rules_free(rules);
+}
+#endif
+
 #endif

@@ -5,9 +5,11 @@ float64 column as it is (NaN is unknown), any other as its objects. The
 rows are screened in chunks spread over worker threads (one library batch
 per thread, one shared rule set); for each chunk the extension (pyfast.c)
 converts the chunk's values under the GIL, then fills the library's record
-row by row with the setters and screens it through msc_batch_screen_fill()
-with the GIL released, and returns the verdicts, the fired rule ids and the
-errors as columns: no JSON, and no Python code per row.
+row by row with the setters by fact index (a list from the list values of
+its names, each name normalised and looked up once per chunk) and screens
+it through msc_batch_screen_fill() with the GIL released, and returns the
+verdicts, the fired rule ids and the errors as columns: no JSON, and no
+Python code per row.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ if TYPE_CHECKING:
 
 #: Rows below which one thread screens the whole frame.
 _PARALLEL_ROWS = 20000
-#: Rows converted and screened at a time (bounds the memory of a chunk).
-_CHUNK_ROWS = 32768
+#: Rows converted and screened at a time: bounds the memory of a chunk, and
+#: keeps chunks short enough that threads overlap one chunk's conversion
+#: (under the GIL) with another's screening (without it).
+_CHUNK_ROWS = 8192
 
 
 def _columns(ruleset: "RuleSet", df: "pandas.DataFrame", ignore_unknown: bool) -> list[tuple[int, int]]:

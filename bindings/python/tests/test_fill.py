@@ -406,6 +406,26 @@ def test_screen_many_equals_screen_on_every_vector():
             assert not item.ok and item.index == i and (item.error.code, str(item.error)) == one[1:]
 
 
+def test_screen_many_results_read_as_screen_results():
+    """Every view of screen_many's results reads as screen's, with the
+    built-in rules and with rule files (provenance, overrides)."""
+    recs = [v["record"] for v in map(load_vector, FILES) if isinstance(v["record"], dict) and not v.get("rules")]
+    sets = [mesoscreen.builtin()] + [ruleset(v["rules"]) for v in map(load_vector, FILES) if v.get("rules")][:3]
+    clinic = ROOT / "examples" / "rules" / "clinic.rules"
+    if clinic.exists():
+        sets.append(mesoscreen.load_rules(clinic))
+
+    def views(r):
+        return (r.verdict, r.ruleset, r.findings, r.missing, r.instructions, r.overrides, r.unrecognized, r.fired)
+
+    for rs in sets:
+        many = rs.screen_many(recs, chunk_size=5)
+        for rec, item in zip(recs, many):
+            if item.ok:
+                assert views(item) == views(rs.screen(rec))
+                assert item.to_dict() == rs.screen(rec).to_dict()
+
+
 def test_screen_many_first_error_in_order():
     out = mesoscreen.screen_many([{"patient": {"pregnant": "maybe"}, "x": {}}, {"x": {}, "patient": {"pregnant": "maybe"}}])
     assert out[0].field == "patient.pregnant" and out[1].field == "x"
