@@ -25,8 +25,10 @@
 
 #if defined(__GNUC__)
 #define MSC_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define MSC_PREFETCH(p) __builtin_prefetch(p)
 #else
 #define MSC_PRINTF(f, a)
+#define MSC_PREFETCH(p) ((void)(p))
 #endif
 
 /* ---------------------------------------------------------------- memory */
@@ -338,16 +340,40 @@ typedef struct msc_item {
 	size_t text_off, norm_off;
 } msc_item;
 
-typedef struct msc_value {
-	int set;                  /* explicitly set by the caller */
-	int state;                /* MSC_VS_* when set */
-	int answer;
+/*
+ * A record's facts are stored in two parts, hot and cold, because a
+ * screening reads every fact of a record and a cohort of records screened
+ * one after the other must not outgrow the cache:
+ *
+ *   msc_hot    what the program reads for every fact: set, state, answer,
+ *              enum word, number, and whether a code says yes. 16 bytes a
+ *              fact, one dense array per record (msc_record.hot), in the
+ *              record's own block with its per-section `present` flags:
+ *              [record_ext | hot[fact_count] | present[section_count]].
+ *   msc_value  the rest, per fact (msc_record.values): a list's items and
+ *              their text, the number as a result says it, the code that
+ *              says yes. Read only by the list tests, and when a finding's
+ *              "because" text is written.
+ * A list's items and text are blocks of their own: a screening prefetches
+ * them all before it runs the program, so that their cache misses overlap
+ * instead of following one another (screen.c).
+ */
+typedef struct msc_hot {
 	double number;
-	int enum_index;
+	unsigned char set;        /* explicitly set by the caller */
+	unsigned char state;      /* MSC_VS_* when set */
+	signed char answer;       /* msc_answer */
+	unsigned char coded;      /* a code in the record says yes (values[].coded_by) */
+	unsigned char enum_index; /* < MSC_MAX_ENUM */
+} msc_hot;
+
+_Static_assert(sizeof(msc_hot) <= 16, "msc_hot: 16 bytes a fact");
+
+typedef struct msc_value {
 	msc_item *items;
 	size_t item_count, item_cap;
 	msc_buf text;             /* storage of the items' strings */
-	const char *coded_by;     /* a code in the record that says yes */
+	const char *coded_by;     /* a code in the record that says yes (hot.coded) */
 	int coded_from;           /* the list fact that holds it */
 	char number_text[32];     /* the number as a result says it ("%g") */
 	size_t coded_row;         /* the row of msc__lex_codes that matched */
@@ -357,8 +383,9 @@ struct msc_record {
 	const msc_rules *rules;
 	size_t value_count;       /* the rule set's facts, kept so that freeing never reads the rules */
 	size_t section_count;
-	msc_value *values;
-	unsigned char *present;   /* per section */
+	msc_hot *hot;             /* per fact, hot (see above) */
+	unsigned char *present;   /* per section, after hot[] */
+	msc_value *values;        /* per fact, cold */
 };
 
 /* The setters by fact index (the public ones find the index by name and
@@ -372,9 +399,9 @@ int msc__record_set_list(msc_record *rec, int fact, const char *const *items, co
 int msc__record_unset(msc_record *rec, int fact);
 
 /* The effective state of a fact (defaults applied). */
-static inline int msc__record_state(const msc_record *r, int fi, const msc_value **value)
+static inline int msc__record_state(const msc_record *r, int fi, const msc_hot **value)
 {
-	const msc_value *v = &r->values[fi];
+	const msc_hot *v = &r->hot[fi];
 	const msc_fact *f = &r->rules->facts[fi];
 	*value = v;
 	/* `default none` means absent or unknown is "not given", plan or no
@@ -393,9 +420,9 @@ static inline int msc__record_state(const msc_record *r, int fi, const msc_value
 /* Effective yes/no answer (codes win, then the answer, then the default). */
 static inline int msc__record_answer(const msc_record *r, int fi)
 {
-	const msc_value *v = &r->values[fi];
+	const msc_hot *v = &r->hot[fi];
 	const msc_fact *f = &r->rules->facts[fi];
-	if (v->coded_by)
+	if (v->coded)
 		return MSC_YES;
 	if (v->set)
 		return v->state == MSC_VS_VALUE ? v->answer : MSC_UNKNOWN;

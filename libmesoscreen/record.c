@@ -24,7 +24,8 @@ typedef struct code_cache {
 
 /* A record as msc_record_new() makes it: the record, then what only this
  * file reads. A list is read into `spare` with its codes, then swapped
- * with the fact's value: a list that fails leaves the record as it was. */
+ * with the fact's value: a list that fails leaves the record as it was.
+ * Its hot facts and present flags follow it in the same block (internal.h). */
 typedef struct record_ext {
 	msc_record rec;        /* first: a record's address is its ext's */
 	code_cache *codes;     /* per fact */
@@ -55,17 +56,19 @@ MSC_EXTERN(int) msc_record_new(msc_record **out, const msc_rules *rules)
 	*out = NULL;
 	if (!rules)
 		return msc__fail(MSC_EINVAL, "rules is NULL");
-	x = msc__calloc(1, sizeof(*x));
+	/* sizeof(record_ext) is a multiple of its alignment, msc_hot's */
+	x = msc__calloc(1, sizeof(*x) + rules->fact_count * sizeof(msc_hot) + rules->section_count);
 	if (!x)
 		return msc__fail(MSC_ENOMEM, "out of memory");
 	r = &x->rec;
 	r->rules = rules;
 	r->value_count = rules->fact_count;
 	r->section_count = rules->section_count;
+	r->hot = (msc_hot *)(x + 1);
+	r->present = (unsigned char *)(r->hot + rules->fact_count);
 	r->values = msc__calloc(rules->fact_count, sizeof(msc_value));
-	r->present = msc__calloc(rules->section_count, 1);
 	x->codes = msc__calloc(rules->fact_count, sizeof(code_cache));
-	if (!r->values || !r->present || !x->codes) {
+	if (!r->values || !x->codes) {
 		msc_record_free(r);
 		return msc__fail(MSC_ENOMEM, "out of memory");
 	}
@@ -95,17 +98,22 @@ MSC_EXTERN(void) msc_record_free(msc_record *r)
 	msc__free(x->spare_codes.v);
 	msc__free(x->codes);
 	msc__free(r->values);
-	msc__free(r->present);
 	msc__free(r);
 }
 
-static void reset_value(msc_value *v)
+/* Forgets fact fi's value, but not a code's yes (forget_code). */
+static void reset_value(msc_record *r, size_t fi)
 {
-	v->set = 0;
-	v->state = MSC_VS_UNKNOWN;
-	v->item_count = 0;
-	v->text.len = 0;
-	v->coded_by = NULL;
+	r->hot[fi].set = 0;
+	r->hot[fi].state = MSC_VS_UNKNOWN;
+	r->values[fi].item_count = 0;
+	r->values[fi].text.len = 0;
+}
+
+static void forget_code(msc_record *r, size_t fi)
+{
+	r->hot[fi].coded = 0;
+	r->values[fi].coded_by = NULL;
 }
 
 MSC_EXTERN(void) msc_record_clear(msc_record *r)
@@ -113,8 +121,10 @@ MSC_EXTERN(void) msc_record_clear(msc_record *r)
 	size_t i;
 	if (!r)
 		return;
-	for (i = 0; i < r->value_count; i++)
-		reset_value(&r->values[i]);
+	for (i = 0; i < r->value_count; i++) {
+		reset_value(r, i);
+		forget_code(r, i);
+	}
 	memset(r->present, 0, r->section_count);
 }
 
@@ -148,9 +158,9 @@ static int wrong_type(const msc_fact *f, const char *given)
 
 static void mark_set(msc_record *r, int fi, int state)
 {
-	msc_value *v = &r->values[fi];
+	msc_hot *v = &r->hot[fi];
 	v->set = 1;
-	v->state = state;
+	v->state = (unsigned char)state;
 	r->present[r->rules->facts[fi].section] = 1;
 }
 
@@ -175,6 +185,7 @@ static void code_found(msc_record *r, int from, const msc_item *item, size_t row
 	v->coded_by = item->text;
 	v->coded_from = from;
 	v->coded_row = row;
+	r->hot[target].coded = 1;
 }
 
 typedef struct code_walk {
@@ -235,13 +246,14 @@ static void recompute_codes(msc_record *r)
 	size_t f, i, k;
 
 	for (f = 0; f < rules->fact_count; f++)
-		r->values[f].coded_by = NULL;
+		forget_code(r, f);
 	for (k = 0; k < rules->list_fact_count; k++) {
 		int fi = rules->list_facts[k];
 		const msc_value *v = &r->values[fi];
 		msc_fact_type t = rules->facts[fi].type;
 		const code_cache *cache = codes_of(r, fi);
-		if (!v->set || v->state != MSC_VS_VALUE || (t != MSC_FT_CODES && t != MSC_FT_MEDICATIONS))
+		if (!r->hot[fi].set || r->hot[fi].state != MSC_VS_VALUE ||
+		    (t != MSC_FT_CODES && t != MSC_FT_MEDICATIONS))
 			continue;
 		for (i = 0; i < cache->n; i++)
 			code_found(r, fi, &v->items[cache->v[i].item], cache->v[i].row);
@@ -271,7 +283,7 @@ int msc__record_set_answer(msc_record *r, int fi, msc_answer value)
 		return wrong_type(f, "a yes/no answer");
 	if (value != MSC_YES && value != MSC_NO && value != MSC_UNKNOWN)
 		return msc__fail(MSC_EINVAL, "%s: %d is not an msc_answer", f->info.path, (int)value);
-	r->values[fi].answer = value;
+	r->hot[fi].answer = (signed char)value;
 	/* an explicit unknown stays unknown: a plan switch's default is for
 	 * an absent field only */
 	mark_set(r, fi, value == MSC_UNKNOWN ? MSC_VS_UNKNOWN : MSC_VS_VALUE);
@@ -314,9 +326,9 @@ int msc__record_set_number(msc_record *r, int fi, double value)
 		return msc__fail(MSC_EFIELD, "%s: %g is above the maximum of %g", f->info.path, value, f->max);
 	/* the text of the value the fact held last is still right (a reused
 	 * record often gets the same number again) */
-	if (!r->values[fi].number_text[0] || memcmp(&r->values[fi].number, &value, sizeof(value)) != 0)
+	if (!r->values[fi].number_text[0] || memcmp(&r->hot[fi].number, &value, sizeof(value)) != 0)
 		number_text(r->values[fi].number_text, sizeof(r->values[fi].number_text), value);
-	r->values[fi].number = value;
+	r->hot[fi].number = value;
 	mark_set(r, fi, MSC_VS_VALUE);
 	return MSC_OK;
 }
@@ -381,7 +393,7 @@ int msc__record_set_word(msc_record *r, int fi, const char *word, size_t n)
 	case MSC_FT_ENUM:
 		for (i = 0; i < f->info.value_count; i++)
 			if (is_word(word, n, f->info.values[i])) {
-				r->values[fi].enum_index = (int)i;
+				r->hot[fi].enum_index = (unsigned char)i;
 				mark_set(r, fi, MSC_VS_VALUE);
 				return MSC_OK;
 			}
@@ -532,12 +544,9 @@ int msc__record_set_list(msc_record *r, int fi, const char *const *items, const 
 int msc__record_unset(msc_record *r, int fi)
 {
 	msc_fact_type t = r->rules->facts[fi].type;
-	msc_value *v = &r->values[fi];
-	const char *coded_by = v->coded_by;
 	/* an unknown answer leaves a code's yes standing (codes win), whatever
 	 * the order the fields came in */
-	reset_value(v);
-	v->coded_by = coded_by;
+	reset_value(r, (size_t)fi);
 	mark_set(r, fi, MSC_VS_UNKNOWN);
 	if (t == MSC_FT_CODES || t == MSC_FT_MEDICATIONS)
 		recompute_codes(r);

@@ -53,9 +53,11 @@ struct msc_result {
 
 /* ---------------------------------------------------------------- facts */
 
+/* The yes/no, number and enum tests read the hot part of a fact only;
+ * the list tests and the "because" texts the cold part (internal.h). */
 static int number_state(const msc_record *rec, int fi, double *d)
 {
-	const msc_value *v;
+	const msc_hot *v;
 	int st = msc__record_state(rec, fi, &v);
 	if (st == MSC_VS_VALUE)
 		*d = v->set ? v->number : rec->rules->facts[fi].default_number;
@@ -66,7 +68,7 @@ static int number_state(const msc_record *rec, int fi, double *d)
 
 static int enum_index(const msc_record *rec, int fi)
 {
-	const msc_value *v;
+	const msc_hot *v;
 	int st = msc__record_state(rec, fi, &v);
 	if (st != MSC_VS_VALUE)
 		return -1;
@@ -75,8 +77,8 @@ static int enum_index(const msc_record *rec, int fi)
 
 static const msc_value *list_value(const msc_record *rec, int fi)
 {
-	const msc_value *v;
-	return msc__record_state(rec, fi, &v) == MSC_VS_VALUE ? v : NULL;
+	const msc_hot *v;
+	return msc__record_state(rec, fi, &v) == MSC_VS_VALUE ? &rec->values[fi] : NULL;
 }
 
 static const char *entry_name(const msc_lex_hit *h)
@@ -350,15 +352,15 @@ static const char *fact_path(const msc_record *rec, int fi)
 static int describe_fact(msc_result *r, const msc_record *rec, int fi)
 {
 	const msc_fact *f = &rec->rules->facts[fi];
-	const msc_value *v;
+	const msc_hot *h = &rec->hot[fi];
+	const msc_value *v = &rec->values[fi];
 	double d = 0;
 
 	switch (f->type) {
 	case MSC_FT_YESNO: {
 		int a = msc__record_answer(rec, fi);
-		v = &rec->values[fi];
-		if (v->coded_by) {
-			int answered_no = v->set && v->state == MSC_VS_VALUE && v->answer == MSC_NO;
+		if (h->coded) {
+			int answered_no = h->set && h->state == MSC_VS_VALUE && h->answer == MSC_NO;
 			return PUSH(r, fact_path(rec, v->coded_from), ": \"", v->coded_by, "\" sets ", f->info.path,
 				    " = yes", answered_no ? " (answered no; the code wins)" : "");
 		}
@@ -368,10 +370,9 @@ static int describe_fact(msc_result *r, const msc_record *rec, int fi)
 		int st = number_state(rec, fi, &d);
 		char num[32];
 		if (st == MSC_VS_VALUE) {
-			v = &rec->values[fi];
-			if (!v->set) /* the default */
+			if (!h->set) /* the default */
 				snprintf(num, sizeof(num), "%g", d);
-			return PUSH(r, f->info.path, " = ", v->set ? v->number_text : num);
+			return PUSH(r, f->info.path, " = ", h->set ? v->number_text : num);
 		}
 		return PUSH(r, f->info.path, " = ", st == MSC_VS_NEVER ? "never" :
 			    st == MSC_VS_NONE ? "not given" : "unknown");
@@ -673,6 +674,13 @@ static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec)
 		if (msc__grow(&arr, &r->irule_cap[ph], rules->phase_rules[ph], sizeof(msc_rule *)))
 			return MSC_ENOMEM;
 		r->instr_rule[ph] = arr;
+	}
+	/* the lists, each in blocks of its own (internal.h): asked for all at
+	 * once, their misses overlap rather than wait for each other */
+	for (i = 0; i < rules->list_fact_count; i++) {
+		const msc_value *v = &rec->values[rules->list_facts[i]];
+		MSC_PREFETCH(v->items);
+		MSC_PREFETCH(v->text.data);
 	}
 	run(rules->ops, rules->op_count, r->tri, rec);
 	t = r->tri;

@@ -310,7 +310,7 @@ static int on_key(void *ctx, const unsigned char *key, size_t n)
 			return stop(r, msc__fail(MSC_EFIELD, "%s.%.*s: unknown key", sec, (int)(n < 64 ? n : 64), k));
 	}
 	/* the record was emptied first: a fact already set was given twice */
-	if (r->rec->values[fi].set)
+	if (r->rec->hot[fi].set)
 		return stop(r, msc__fail(MSC_EFIELD, "%s: given twice", rules->facts[fi].info.path));
 	r->fact = fi;
 	return 1;
