@@ -31,6 +31,7 @@ static int msc_swig_error_type(int code)
 %}
 
 %ignore msc_error_code;
+%ignore msc_error_set; /* for C fill callbacks; a binding raises its own errors */
 
 #if defined(SWIGPYTHON)
 %include "python/python.i"

@@ -33,6 +33,13 @@ MSC_EXTERN(int) msc_error_code(void)
 	return last_code;
 }
 
+MSC_EXTERN(int) msc_error_set(int code, const char *message)
+{
+	if (code >= MSC_OK || code < MSC_ERULES)
+		return msc__fail(MSC_EINVAL, "msc_error_set: %d is not an error status", code);
+	return msc__fail(code, "%s", message ? message : msc_status_name(code));
+}
+
 MSC_EXTERN(const char *) msc_status_name(int status)
 {
 	switch (status) {

@@ -64,7 +64,8 @@ MSC_EXTERN(int) msc_batch_screen_lines(msc_batch *batch, const char *jsonl, size
  * the batch's own record, emptied before each call. Set the fields with the
  * msc_record_set_* functions and return MSC_OK, or return the failing
  * setter's status: the record is then rejected whole (emptied, not
- * screened) and the last error's message becomes its msc_batch_error().
+ * screened) and the last error's message becomes its msc_batch_error()
+ * (a refusal of the callback's own: return msc_error_set(code, message)).
  * Returning MSC_ENOMEM stops the batch. The record is the batch's: do not
  * keep it past the call. Called on the thread that called
  * msc_batch_screen_fill(), for index 0, 1, ... in order.

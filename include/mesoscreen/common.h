@@ -55,6 +55,20 @@ MSC_EXTERN(const char *) msc_error_message(void);
 /** The code of the last error on the calling thread (MSC_OK if none). */
 MSC_EXTERN(int) msc_error_code(void);
 
+/**
+ * Sets the calling thread's last error, for a caller that refuses a record
+ * for a reason of its own: a msc_batch_fill_fn whose column holds a value
+ * it cannot read returns `msc_error_set(MSC_EFIELD, "patient.age: ...")`,
+ * and the message becomes that record's msc_batch_error().
+ * @param code an error status (MSC_ENOMEM to MSC_ERULES).
+ * @param message copied (at most 511 bytes are kept); NULL keeps only the
+ *        code, with msc_status_name(code) as its message.
+ * @return code; MSC_EINVAL (and a message saying so) when code is not an
+ *         error status.
+ * Thread-safety: sets the calling thread's error only.
+ */
+MSC_EXTERN(int) msc_error_set(int code, const char *message);
+
 /** A short constant name for a status code ("MSC_EFIELD"); never NULL. */
 MSC_EXTERN(const char *) msc_status_name(int status);
 

@@ -274,7 +274,8 @@ START_TEST(result_reuse_and_records_of_other_sets)
 END_TEST
 
 /* A fill callback, as a binding reading columns writes one: row i of a
- * tiny table, a bad value in row 1, a non-status in row 3. */
+ * tiny table, a bad value in row 1, a non-status in row 3, a value the
+ * callback itself refuses in row 4. */
 static const char *const fill_pregnant[] = { "yes", "perhaps", "no", NULL };
 
 static int fill_row(msc_record *r, size_t i, void *ctx)
@@ -283,6 +284,10 @@ static int fill_row(msc_record *r, size_t i, void *ctx)
 	(*(int *)ctx)++;
 	if (i == 3)
 		return 42; /* not a status */
+	if (i == 4) {
+		ck_assert_int_eq(msc_record_set_answer(r, "pregnant", MSC_YES), MSC_OK);
+		return msc_error_set(MSC_EFIELD, "patient.age: the column holds \"forty\", not a number");
+	}
 	rc = msc_record_set_word(r, "pregnant", fill_pregnant[i]);
 	if (rc)
 		return rc;
@@ -295,9 +300,9 @@ START_TEST(batch_fill_screens_records_written_by_a_callback)
 	int calls = 0;
 
 	ck_assert_int_eq(msc_batch_new(&b, rules, MSC_BATCH_KEEP_JSON), MSC_OK);
-	ck_assert_int_eq(msc_batch_screen_fill(b, 4, fill_row, &calls), MSC_OK);
-	ck_assert_int_eq(calls, 4);
-	ck_assert_uint_eq(msc_batch_count(b), 4);
+	ck_assert_int_eq(msc_batch_screen_fill(b, 5, fill_row, &calls), MSC_OK);
+	ck_assert_int_eq(calls, 5);
+	ck_assert_uint_eq(msc_batch_count(b), 5);
 	ck_assert_int_eq(msc_batch_status(b, 0), MSC_OK);
 	ck_assert_int_eq(msc_batch_verdict(b, 0), MSC_DEFER);
 	ck_assert_str_eq(msc_batch_fired(b, 0), "CI.PREGNANCY");
@@ -313,6 +318,11 @@ START_TEST(batch_fill_screens_records_written_by_a_callback)
 	ck_assert(strstr(msc_batch_result_json(b, 2), "\"patient.stroke_history = yes\"") != NULL);
 	ck_assert_int_eq(msc_batch_status(b, 3), MSC_EINVAL);
 	ck_assert(strstr(msc_batch_error(b, 3), "returned 42, not a status") != NULL);
+	/* the callback's own refusal: its message, and the half-filled record is not screened */
+	ck_assert_int_eq(msc_batch_status(b, 4), MSC_EFIELD);
+	ck_assert_str_eq(msc_batch_error(b, 4), "patient.age: the column holds \"forty\", not a number");
+	ck_assert_int_eq(msc_batch_verdict(b, 4), MSC_INCOMPLETE);
+	ck_assert_str_eq(msc_batch_fired(b, 4), "");
 	/* the same record through the JSON path gives the same result */
 	ck_assert_int_eq(from_json("{\"patient\": {\"pregnant\": \"no\", \"stroke_history\": true}}"), MSC_OK);
 	ck_assert_int_eq(msc_screen(res, rules, rec), MSC_OK);
@@ -328,6 +338,21 @@ START_TEST(batch_fill_screens_records_written_by_a_callback)
 	ck_assert_int_eq(msc_batch_screen_fill(b, 1, NULL, NULL), MSC_EINVAL);
 	ck_assert_int_eq(msc_batch_screen_fill(NULL, 1, fill_row, &calls), MSC_EINVAL);
 	msc_batch_free(b);
+}
+END_TEST
+
+START_TEST(error_set_keeps_a_callers_message)
+{
+	ck_assert_int_eq(msc_error_set(MSC_ELIMIT, "too many rows"), MSC_ELIMIT);
+	ck_assert_int_eq(msc_error_code(), MSC_ELIMIT);
+	ck_assert_str_eq(msc_error_message(), "too many rows");
+	ck_assert_int_eq(msc_error_set(MSC_EIO, NULL), MSC_EIO);
+	ck_assert_str_eq(msc_error_message(), "MSC_EIO");
+	/* not an error status: refused, and said */
+	ck_assert_int_eq(msc_error_set(MSC_OK, "fine"), MSC_EINVAL);
+	ck_assert_str_eq(msc_error_message(), "msc_error_set: 0 is not an error status");
+	ck_assert_int_eq(msc_error_set(-8, "x"), MSC_EINVAL);
+	ck_assert_int_eq(msc_error_set(1, "x"), MSC_EINVAL);
 }
 END_TEST
 
@@ -657,6 +682,7 @@ int main(void)
 	tcase_add_test(r, codes_win_whatever_the_order);
 	tcase_add_test(r, batch_reports_bad_lines_and_keeps_the_good);
 	tcase_add_test(r, batch_fill_screens_records_written_by_a_callback);
+	tcase_add_test(r, error_set_keeps_a_callers_message);
 	tcase_add_test(r, rules_and_questions_json);
 	tcase_add_test(c, compiler_errors_at_line_and_column);
 	tcase_add_test(c, compiler_collects_every_error);
