@@ -200,7 +200,6 @@ typedef struct msc_fact {
 	int default_enum;
 	double min, max;
 	int min_exclusive;
-	int accepts_never;
 	/* "patient.pregnant = yes": what a result says of each value, made
 	 * once (msc__rules_finish). Yes/no: [0] no, [1] yes, [2] unknown;
 	 * enum: one per value, then unknown. NULL for other types. */

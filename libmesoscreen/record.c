@@ -380,14 +380,14 @@ int msc__record_set_word(msc_record *r, int fi, const char *word, size_t n)
 	case MSC_FT_NUMBER: {
 		char *end;
 		double d;
-		if (f->accepts_never && is_word(word, n, "never")) {
+		if (f->info.accepts_never && is_word(word, n, "never")) {
 			mark_set(r, fi, MSC_VS_NEVER);
 			return MSC_OK;
 		}
 		d = strtod(word, &end);
 		if (end == word || *end != '\0')
 			return msc__fail(MSC_EFIELD, "%s: expected a number%s, not \"%s\"", f->info.path,
-					 f->accepts_never ? " or \"never\"" : "", word);
+					 f->info.accepts_never ? " or \"never\"" : "", word);
 		return msc__record_set_number(r, fi, d);
 	}
 	case MSC_FT_ENUM:

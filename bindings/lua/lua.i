@@ -979,10 +979,7 @@ static int msc_lua_context(lua_State *L)
 		f->path = info->path;
 		f->kind = msc_lua_fact_kind(info->type);
 		f->codes = strcmp(info->type, "codes") == 0 ? 1 : strcmp(info->type, "medications") == 0 ? 2 : 0;
-		if (f->kind == MSC_LUA_NUMBER) { /* does it take "never"? ask the setter */
-			f->accepts_never = msc_record_set_word(record, info->path, "never") == MSC_OK;
-			msc_record_clear(record);
-		}
+		f->accepts_never = f->kind == MSC_LUA_NUMBER && info->accepts_never;
 		if (!dot || strchr(dot + 1, '.'))
 			continue; /* not a field of a section: no key reaches it (as in JSON) */
 		lua_pushlstring(L, info->path, (size_t)(dot - info->path));

@@ -121,6 +121,7 @@ local function new_ruleset(rules)
 			type = f.type,
 			question = f.question,
 			values = f.value_count > 0 and strings(f.values, f.value_count) or nil,
+			accepts_never = f.accepts_never ~= 0 or nil,
 		}
 		self._facts[i] = info
 		self._facts[info.fact] = info
@@ -147,6 +148,7 @@ local function copy_fact(info, question)
 		type = info.type,
 		question = question or info.question,
 		values = info.values and table.move(info.values, 1, #info.values, 1, {}),
+		accepts_never = info.accepts_never,
 	}
 end
 

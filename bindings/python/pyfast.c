@@ -396,7 +396,6 @@ PyObject *msc_py_ctx_new(const msc_rules *rules, PyObject *owner, PyObject *plai
 			 PyObject *result_type)
 {
 	static const char *const slot_names[4] = { "_raw", "_data", "_json", "_views" };
-	msc_record *probe = NULL;
 	PyObject *abc, *cap, *v;
 	size_t i, o;
 	ctx *x;
@@ -428,8 +427,7 @@ PyObject *msc_py_ctx_new(const msc_rules *rules, PyObject *owner, PyObject *plai
 		goto fail;
 
 	x->nfacts = msc_rules_fact_count(rules);
-	if (!(x->facts = calloc(x->nfacts ? x->nfacts : 1, sizeof(pyfact))) ||
-	    msc_record_new(&probe, rules) != MSC_OK) {
+	if (!(x->facts = calloc(x->nfacts ? x->nfacts : 1, sizeof(pyfact)))) {
 		PyErr_NoMemory();
 		goto fail;
 	}
@@ -455,12 +453,8 @@ PyObject *msc_py_ctx_new(const msc_rules *rules, PyObject *owner, PyObject *plai
 			f->kind = FK_ENUM;
 		else
 			f->kind = FK_LIST;
-		/* the public API does not say which number facts take "never":
-		 * the setter does */
-		f->accepts_never = f->kind == FK_NUMBER && msc_record_set_word(probe, f->path, "never") == MSC_OK;
+		f->accepts_never = f->kind == FK_NUMBER && info->accepts_never;
 	}
-	msc_record_free(probe);
-	probe = NULL;
 
 	/* look-ups of the dict path: section name -> index, bare name -> fact */
 	if (!(x->section_map = PyDict_New()) ||
@@ -518,7 +512,6 @@ PyObject *msc_py_ctx_new(const msc_rules *rules, PyObject *owner, PyObject *plai
 nomem:
 	PyErr_NoMemory();
 fail:
-	msc_record_free(probe);
 	ctx_free(x);
 	return NULL;
 }

@@ -86,6 +86,8 @@ typedef struct msc_fact_info {
 	const char *question;  /**< the question that settles it when unknown */
 	const char *const *values; /**< for "enum": the accepted words */
 	size_t value_count;
+	int accepts_never;     /**< "number" facts: 1 if the word "never" is an answer too
+				    ("months since a hair transplant": never had one) */
 } msc_fact_info;
 
 /**

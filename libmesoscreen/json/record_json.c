@@ -124,7 +124,7 @@ static int type_error(reader *r, const msc_fact *f)
 		return stop(r, msc__fail(MSC_EFIELD, "%s: expected true, false, null, \"yes\", \"no\" or \"unknown\"", path));
 	case MSC_FT_NUMBER:
 		return stop(r, msc__fail(MSC_EFIELD, "%s: expected a number%s or null", path,
-					 f->accepts_never ? ", \"never\"" : ""));
+					 f->info.accepts_never ? ", \"never\"" : ""));
 	case MSC_FT_ENUM:
 		return stop(r, msc__fail(MSC_EFIELD, "%s: expected a string or null", path));
 	default:
@@ -161,7 +161,7 @@ static int value(reader *r, vkind kind, int b, const char *s, size_t n)
 				msc__free(copy);
 			return stop(r, msc__record_set_number(r->rec, fi, d));
 		}
-		if (kind == V_STRING && f->accepts_never && n == 5 && memcmp(s, "never", 5) == 0)
+		if (kind == V_STRING && f->info.accepts_never && n == 5 && memcmp(s, "never", 5) == 0)
 			return stop(r, msc__record_set_word(r->rec, fi, s, n));
 		break;
 	case MSC_FT_ENUM:

@@ -335,7 +335,8 @@ static json_t *fact_json(const msc_fact_info *fi)
 		return NULL;
 	if (put(o, "fact", json_string(fi->path)) || put(o, "type", json_string(fi->type)) ||
 	    (fi->question && put(o, "question", json_string(fi->question))) ||
-	    (fi->value_count && put(o, "values", strings(fi->values, fi->value_count)))) {
+	    (fi->value_count && put(o, "values", strings(fi->values, fi->value_count))) ||
+	    (fi->accepts_never && put(o, "accepts_never", json_true()))) {
 		json_decref(o);
 		return NULL;
 	}

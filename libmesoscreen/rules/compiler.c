@@ -1217,7 +1217,7 @@ static void parse_fact(parser *p)
 			token *v = next_value(p);
 			if (!is_word(v, "never"))
 				ERR_AT(p, v, "a number fact accepts only the word 'never'");
-			f->accepts_never = 1;
+			f->info.accepts_never = 1;
 			end_of_line(p, "'accepts never'");
 		} else {
 			ERR_AT(p, k, "unknown property '%.*s' for %s %s fact", (int)k->n, k->s,
@@ -1625,8 +1625,8 @@ static msc_node *copy_node(copier *cp, const msc_node *n)
  * may free. */
 #if defined(__x86_64__) && defined(__LP64__)
 _Static_assert(sizeof(struct msc_rules) == 248, "struct msc_rules changed: update copy_rules()");
-_Static_assert(sizeof(msc_fact) == 120, "msc_fact changed: update copy_rules()");
-_Static_assert(sizeof(msc_fact_info) == 40, "msc_fact_info changed: update copy_rules()");
+_Static_assert(sizeof(msc_fact) == 128, "msc_fact changed: update copy_rules()");
+_Static_assert(sizeof(msc_fact_info) == 48, "msc_fact_info changed: update copy_rules()");
 _Static_assert(sizeof(msc_rule) == 152, "msc_rule changed: update copy_rules()");
 _Static_assert(sizeof(msc_rule_info) == 88, "msc_rule_info changed: update copy_rules()");
 _Static_assert(sizeof(msc_node) == 104, "msc_node changed: update copy_node()");

@@ -356,6 +356,24 @@ START_TEST(error_set_keeps_a_callers_message)
 }
 END_TEST
 
+START_TEST(fact_info_says_which_numbers_accept_never)
+{
+	size_t i, never = 0;
+	for (i = 0; i < msc_rules_fact_count(rules); i++) {
+		const msc_fact_info *fi = msc_rules_fact(rules, i);
+		/* the flag agrees with what the setter takes */
+		int takes = msc_record_set_word(rec, fi->path, "never") == MSC_OK;
+		msc_record_clear(rec);
+		ck_assert_int_eq(fi->accepts_never, strcmp(fi->type, "number") == 0 && takes);
+		if (fi->accepts_never) {
+			ck_assert_str_eq(fi->path, "patient.hair_transplant_months_ago");
+			never++;
+		}
+	}
+	ck_assert_uint_eq(never, 1);
+}
+END_TEST
+
 START_TEST(codes_win_whatever_the_order)
 {
 	/* a code's yes stands against an unknown answer given before or after it */
@@ -683,6 +701,7 @@ int main(void)
 	tcase_add_test(r, batch_reports_bad_lines_and_keeps_the_good);
 	tcase_add_test(r, batch_fill_screens_records_written_by_a_callback);
 	tcase_add_test(r, error_set_keeps_a_callers_message);
+	tcase_add_test(r, fact_info_says_which_numbers_accept_never);
 	tcase_add_test(r, rules_and_questions_json);
 	tcase_add_test(c, compiler_errors_at_line_and_column);
 	tcase_add_test(c, compiler_collects_every_error);
