@@ -513,6 +513,8 @@ class Fact:
     question: str
     values: Optional[list[str]] = None
     """The accepted words, for an enum."""
+    accepts_never: bool = False
+    """A number that also takes the word ``"never"`` (months since a hair transplant)."""
 
     @property
     def name(self) -> str:
@@ -554,7 +556,8 @@ class RuleTable:
             for i in data["instructions"]
         ]
         self.facts: list[Fact] = [
-            Fact(f["fact"], f["type"], f.get("question", ""), list(f["values"]) if "values" in f else None)
+            Fact(f["fact"], f["type"], f.get("question", ""), list(f["values"]) if "values" in f else None,
+                 bool(f.get("accepts_never", False)))
             for f in data["facts"]
         ]
 

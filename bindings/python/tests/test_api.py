@@ -173,6 +173,7 @@ def test_rules_table():
     assert t["CI.PREGNANCY"].severity == "defer"
     assert "POST.NO_WATER" in t and t["POST.NO_WATER"].phase == "after"
     assert any(f.fact == "plan.area" and "scalp" in (f.values or []) for f in t.facts)
+    assert [f.fact for f in t.facts if f.accepts_never] == ["patient.hair_transplant_months_ago"]
     assert "<table" in t._repr_html_()
     assert t.to_dict()["ruleset"]["name"] == "builtin"
     with pytest.raises(KeyError):
