@@ -116,14 +116,24 @@ static void forget_code(msc_record *r, size_t fi)
 	r->values[fi].coded_by = NULL;
 }
 
+/* Every fact back to unset: the hot part holds all of a fact's state, and
+ * of the cold part only a list's items are read without a hot flag saying
+ * they are there (a code's coded_by only with hot.coded), so that clearing
+ * a record between rows touches the dense hot array and the list facts. */
 MSC_EXTERN(void) msc_record_clear(msc_record *r)
 {
 	size_t i;
 	if (!r)
 		return;
 	for (i = 0; i < r->value_count; i++) {
-		reset_value(r, i);
-		forget_code(r, i);
+		r->hot[i].set = 0;
+		r->hot[i].state = MSC_VS_UNKNOWN;
+		r->hot[i].coded = 0;
+	}
+	for (i = 0; i < r->rules->list_fact_count; i++) {
+		msc_value *v = &r->values[r->rules->list_facts[i]];
+		v->item_count = 0;
+		v->text.len = 0;
 	}
 	memset(r->present, 0, r->section_count);
 }
@@ -180,7 +190,7 @@ static void code_found(msc_record *r, int from, const msc_item *item, size_t row
 	if (target < 0) /* GCOVR_EXCL_BR_LINE */
 		return; /* GCOVR_EXCL_LINE */
 	v = &r->values[target];
-	if (v->coded_by && v->coded_row <= row)
+	if (r->hot[target].coded && v->coded_row <= row)
 		return;
 	v->coded_by = item->text;
 	v->coded_from = from;
