@@ -433,19 +433,38 @@ static void set_item_texts(msc_value *v)
 /* Checks a list for a fact and writes its items, normalised and looked up,
  * into v (a record's value or a list value's); changes nothing unless it
  * returns MSC_OK. With lengths, the items need not be NUL-terminated. */
+
+static int too_many(const msc_fact *f, size_t count)
+{
+	return msc__fail(MSC_ELIMIT, "%s: %zu entries, more than the limit of %d", f->info.path, count,
+			 MSC_MAX_LIST);
+}
+
+/* Room in a list value for `count` items and `text` bytes of their strings
+ * (plus a NUL): MSC_OK, or MSC_ENOMEM with the value unchanged. */
+static int reserve_list(msc_value *v, size_t count, size_t text)
+{
+	void *arr = v->items;
+	if (msc__grow(&arr, &v->item_cap, count, sizeof(msc_item)))
+		return MSC_ENOMEM;
+	v->items = arr;
+	arr = v->text.data;
+	if (msc__grow(&arr, &v->text.cap, text + 1, 1))
+		return MSC_ENOMEM;
+	v->text.data = arr;
+	return MSC_OK;
+}
 static int fill_list(const msc_fact *f, msc_value *v, const char *const *items, const size_t *lens,
 		     size_t count)
 {
 	size_t len[MSC_MAX_LIST];
 	size_t i, need = 0;
-	void *arr;
 	int rc;
 
 	if (!MSC_FT_IS_LIST(f->type))
 		return wrong_type(f, "a list");
 	if (count > MSC_MAX_LIST)
-		return msc__fail(MSC_ELIMIT, "%s: %zu entries, more than the limit of %d", f->info.path,
-				 count, MSC_MAX_LIST);
+		return too_many(f, count);
 	if (count && !items)
 		return msc__fail(MSC_EINVAL, "%s: items is NULL", f->info.path);
 	/* validate everything before changing anything */
@@ -465,14 +484,8 @@ static int fill_list(const msc_fact *f, msc_value *v, const char *const *items, 
 					 (int)n, items[i]);
 		need += 2 * (n + 1);
 	}
-	arr = v->items;
-	if (msc__grow(&arr, &v->item_cap, count, sizeof(msc_item)))
+	if (reserve_list(v, count, need))
 		return MSC_ENOMEM;
-	v->items = arr;
-	arr = v->text.data;
-	if (msc__grow(&arr, &v->text.cap, need + 1, 1))
-		return MSC_ENOMEM;
-	v->text.data = arr;
 	/* from here on nothing can fail */
 	v->text.len = 0;
 	for (i = 0; i < count; i++) {
@@ -713,17 +726,10 @@ MSC_EXTERN(int) msc_record_set_list_values(msc_record *r, size_t fact, const msc
 		hits += lv->codes.n;
 	}
 	if (items > MSC_MAX_LIST)
-		return msc__fail(MSC_ELIMIT, "%s: %zu entries, more than the limit of %d", f->info.path, items,
-				 MSC_MAX_LIST);
+		return too_many(f, items);
 	v = &r->values[fact];
-	arr = v->items;
-	if (msc__grow(&arr, &v->item_cap, items, sizeof(msc_item)))
+	if (reserve_list(v, items, text))
 		return MSC_ENOMEM;
-	v->items = arr;
-	arr = v->text.data;
-	if (msc__grow(&arr, &v->text.cap, text + 1, 1))
-		return MSC_ENOMEM;
-	v->text.data = arr;
 	cache = codes_of(r, (int)fact);
 	arr = cache->v;
 	if (msc__grow(&arr, &cache->cap, hits, sizeof(code_hit)))
