@@ -374,7 +374,6 @@ typedef struct msc_value {
 	msc_buf text;             /* storage of the items' strings */
 	const char *coded_by;     /* a code in the record that says yes (hot.coded) */
 	int coded_from;           /* the list fact that holds it */
-	char number_text[32];     /* the number as a result says it ("%g") */
 	size_t coded_row;         /* the row of msc__lex_codes that matched */
 } msc_value;
 

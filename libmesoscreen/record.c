@@ -300,28 +300,6 @@ int msc__record_set_answer(msc_record *r, int fi, msc_answer value)
 	return MSC_OK;
 }
 
-/* The number as "%g" writes it; a whole number below a million (what
- * records mostly hold: months, millimetres) without printf. */
-static void number_text(char *out, size_t size, double value)
-{
-	char digits[8];
-	size_t n = 0;
-	unsigned long u;
-
-	if (!(value >= 0 && value < 1e6) || value != floor(value) || (value == 0 && signbit(value))) {
-		snprintf(out, size, "%g", value);
-		return;
-	}
-	u = (unsigned long)value;
-	do {
-		digits[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	while (n)
-		*out++ = digits[--n];
-	*out = '\0';
-}
-
 int msc__record_set_number(msc_record *r, int fi, double value)
 {
 	const msc_fact *f = &r->rules->facts[fi];
@@ -334,10 +312,6 @@ int msc__record_set_number(msc_record *r, int fi, double value)
 				 f->min_exclusive ? "exclusive minimum" : "minimum", f->min);
 	if (value > f->max)
 		return msc__fail(MSC_EFIELD, "%s: %g is above the maximum of %g", f->info.path, value, f->max);
-	/* the text of the value the fact held last is still right (a reused
-	 * record often gets the same number again) */
-	if (!r->values[fi].number_text[0] || memcmp(&r->hot[fi].number, &value, sizeof(value)) != 0)
-		number_text(r->values[fi].number_text, sizeof(r->values[fi].number_text), value);
 	r->hot[fi].number = value;
 	mark_set(r, fi, MSC_VS_VALUE);
 	return MSC_OK;

@@ -348,6 +348,29 @@ static const char *fact_path(const msc_record *rec, int fi)
 	return rec->rules->facts[fi].info.path;
 }
 
+/* The number as "%g" writes it, made when a "because" string says it
+ * (setting a number stays free of printf); a whole number below a million
+ * (what records mostly hold: months, millimetres) without printf. */
+static void number_text(char *out, size_t size, double value)
+{
+	char digits[8];
+	size_t n = 0;
+	unsigned long u;
+
+	if (!(value >= 0 && value < 1e6) || value != floor(value) || (value == 0 && signbit(value))) {
+		snprintf(out, size, "%g", value);
+		return;
+	}
+	u = (unsigned long)value;
+	do {
+		digits[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while (n)
+		*out++ = digits[--n];
+	*out = '\0';
+}
+
 /* "patient.pregnant = yes", "plan.area = scalp", ... */
 static int describe_fact(msc_result *r, const msc_record *rec, int fi)
 {
@@ -370,9 +393,8 @@ static int describe_fact(msc_result *r, const msc_record *rec, int fi)
 		int st = number_state(rec, fi, &d);
 		char num[32];
 		if (st == MSC_VS_VALUE) {
-			if (!h->set) /* the default */
-				snprintf(num, sizeof(num), "%g", d);
-			return PUSH(r, f->info.path, " = ", h->set ? v->number_text : num);
+			number_text(num, sizeof(num), d);
+			return PUSH(r, f->info.path, " = ", num);
 		}
 		return PUSH(r, f->info.path, " = ", st == MSC_VS_NEVER ? "never" :
 			    st == MSC_VS_NONE ? "not given" : "unknown");
