@@ -204,6 +204,10 @@ typedef struct msc_fact {
 	 * once (msc__rules_finish). Yes/no: [0] no, [1] yes, [2] unknown;
 	 * enum: one per value, then unknown. NULL for other types. */
 	const char **said;
+	/* a "missing" entry's ,"fact":...,"question":...} with the fact's own
+	 * question, escaped once (msc__rules_finish) */
+	const char *json_missing;
+	size_t json_missing_len;
 } msc_fact;
 
 typedef enum msc_node_kind {
@@ -273,6 +277,8 @@ typedef struct msc_op {
 typedef struct msc_ask {
 	int fact;
 	const char *question;
+	const char *json;         /* ,"fact":...,"question":...} (msc__rules_finish) */
+	size_t json_len;
 } msc_ask;
 
 typedef struct msc_rule {
@@ -282,6 +288,8 @@ typedef struct msc_rule {
 	 * instruction's whole {"id","text"} */
 	const char *json_head, *json_tail;
 	size_t json_head_len, json_tail_len;
+	const char *json_rule;    /* a "missing" entry's {"rule":... */
+	size_t json_rule_len;
 	msc_node *when;           /* NULL: always */
 	size_t cond;              /* the slot of its condition in rules->ops (msc__rules_finish) */
 	msc_ask *asks;
@@ -320,8 +328,11 @@ int msc__rules_finish(msc_rules *rules);
 /* Index of a fact by path or bare name, or -1 (a hash once finished). */
 int msc__rules_fact_index(const msc_rules *rules, const char *name, size_t len);
 int msc__rules_section_index(const msc_rules *rules, const char *name, size_t len);
-/* The question to ask for `fact` on behalf of `rule`. */
-const char *msc__rule_question(const msc_rules *rules, const msc_rule *rule, int fact);
+/* The question to ask for `fact` on behalf of `rule`; with `json`, also
+ * the "fact" and "question" members of a result's "missing" entry that
+ * asks it (escaped once per rule set). */
+const char *msc__rule_question(const msc_rules *rules, const msc_rule *rule, int fact, const char **json,
+			       size_t *json_len);
 
 /* SHA-256 of data as 64 hex digits. */
 void msc_sha256_hex(const char *data, size_t len, char out[65]);
@@ -441,6 +452,8 @@ int msc__result_write_json(msc_buf *b, const msc_result *res);
 /* The rule behind finding i, or behind instruction i of a phase. */
 const msc_rule *msc__result_finding_rule(const msc_result *res, size_t i);
 const msc_rule *msc__result_instruction_rule(const msc_result *res, int after, size_t i);
+/* Missing entry i's rule, and its "fact" and "question" members as JSON. */
+const msc_rule *msc__result_missing_json(const msc_result *res, size_t i, const char **json, size_t *len);
 
 /* The rule set a result was screened with (NULL before any screening). */
 const msc_rules *msc__result_rules(const msc_result *res);

@@ -37,7 +37,12 @@ struct msc_result {
 	const msc_rule **finding_rule;
 	size_t finding_count, finding_cap, start_cap, frule_cap;
 	msc_missing *missing;
-	size_t missing_count, missing_cap;
+	struct missing_json {      /* per missing entry: for the JSON writer */
+		const msc_rule *rule;
+		const char *json;
+		size_t len;
+	} *missing_json;
+	size_t missing_count, missing_cap, mjson_cap;
 	msc_instruction *instr[2];
 	const msc_rule **instr_rule[2];
 	size_t instr_count[2], instr_cap[2], irule_cap[2];
@@ -522,9 +527,16 @@ static int add_missing(msc_result *r, const msc_rule *rule, unsigned stamp, int 
 	if (msc__grow(&arr, &r->missing_cap, r->missing_count + 1, sizeof(msc_missing)))
 		return MSC_ENOMEM;
 	r->missing = arr;
+	arr = r->missing_json;
+	if (msc__grow(&arr, &r->mjson_cap, r->missing_count + 1, sizeof(*r->missing_json)))
+		return MSC_ENOMEM;
+	r->missing_json = arr;
 	r->missing[r->missing_count].rule = rule->info.id;
 	r->missing[r->missing_count].fact = r->rules->facts[fi].info.path;
-	r->missing[r->missing_count].question = msc__rule_question(r->rules, rule, fi);
+	r->missing[r->missing_count].question =
+		msc__rule_question(r->rules, rule, fi, &r->missing_json[r->missing_count].json,
+				   &r->missing_json[r->missing_count].len);
+	r->missing_json[r->missing_count].rule = rule;
 	r->missing_count++;
 	return MSC_OK;
 }
@@ -788,6 +800,7 @@ MSC_EXTERN(void) msc_result_free(msc_result *r)
 	msc__free((void *)r->instr_rule[0]);
 	msc__free((void *)r->instr_rule[1]);
 	msc__free(r->missing);
+	msc__free(r->missing_json);
 	msc__free(r->overrides);
 	msc__free(r->instr[0]);
 	msc__free(r->instr[1]);
@@ -805,6 +818,13 @@ MSC_EXTERN(msc_verdict) msc_result_verdict(const msc_result *r)
 const msc_rule *msc__result_finding_rule(const msc_result *r, size_t i)
 {
 	return r->finding_rule[i];
+}
+
+const msc_rule *msc__result_missing_json(const msc_result *r, size_t i, const char **json, size_t *len)
+{
+	*json = r->missing_json[i].json;
+	*len = r->missing_json[i].len;
+	return r->missing_json[i].rule;
 }
 
 const msc_rule *msc__result_instruction_rule(const msc_result *r, int after, size_t i)

@@ -195,10 +195,11 @@ int msc__result_write_json(msc_buf *b, const msc_result *res)
 	if (msc_buf_append(b, "]", 1) || w_key(b, "missing", 0) || msc_buf_append(b, "[", 1))
 		return MSC_ENOMEM;
 	for (i = 0; i < msc_result_missing_count(res); i++) {
-		const msc_missing *m = msc_result_missing(res, i);
-		if ((i && msc_buf_append(b, ",", 1)) || msc_buf_append(b, "{", 1) ||
-		    w_key(b, "rule", 1) || w_str(b, m->rule) || w_key(b, "fact", 0) || w_str(b, m->fact) ||
-		    w_key(b, "question", 0) || w_str(b, m->question) || msc_buf_append(b, "}", 1))
+		const char *json;
+		size_t len;
+		const msc_rule *rule = msc__result_missing_json(res, i, &json, &len);
+		if ((i && msc_buf_append(b, ",", 1)) || msc_buf_append(b, rule->json_rule, rule->json_rule_len) ||
+		    msc_buf_append(b, json, len))
 			return MSC_ENOMEM;
 	}
 	if (msc_buf_append(b, "]", 1) || w_key(b, "instructions", 0) || msc_buf_append(b, "{", 1))
@@ -247,6 +248,13 @@ int msc__result_write_json(msc_buf *b, const msc_result *res)
 	return msc_buf_append(b, "}}", 2);
 }
 
+/* ,"fact":...,"question":...}: the rest of a result's "missing" entry */
+static int w_missing(msc_buf *b, const char *fact, const char *question)
+{
+	return w_key(b, "fact", 0) || w_str(b, fact) || w_key(b, "question", 0) || w_str(b, question) ||
+	       msc_buf_append(b, "}", 1) ? MSC_ENOMEM : MSC_OK;
+}
+
 /* A copy of b's text in the rule set's arena; b is emptied. Only called
  * once something was appended to b, so b->data is never NULL. */
 static const char *keep(msc_rules *rules, msc_buf *b, size_t *len)
@@ -265,9 +273,25 @@ int msc__rules_json_fragments(msc_rules *rules)
 
 	if (w_ruleset(&b, rules) || !(rules->ruleset_json = keep(rules, &b, &rules->ruleset_json_len)))
 		goto out;
+	for (i = 0; i < rules->fact_count; i++) {
+		msc_fact *f = &rules->facts[i];
+		if (w_missing(&b, f->info.path, f->info.question ? f->info.question : f->info.path) ||
+		    !(f->json_missing = keep(rules, &b, &f->json_missing_len)))
+			goto out;
+	}
 	for (i = 0; i < rules->rule_count; i++) {
 		msc_rule *r = &rules->rules[i];
 		const msc_rule_info *in = &r->info;
+		size_t k;
+		if (msc_buf_append(&b, "{", 1) || w_key(&b, "rule", 1) || w_str(&b, in->id) ||
+		    !(r->json_rule = keep(rules, &b, &r->json_rule_len)))
+			goto out;
+		for (k = 0; k < r->ask_count; k++) {
+			msc_ask *a = &r->asks[k];
+			if (w_missing(&b, rules->facts[a->fact].info.path, a->question) ||
+			    !(a->json = keep(rules, &b, &a->json_len)))
+				goto out;
+		}
 		if (in->kind == MSC_INSTRUCTION) {
 			if (msc_buf_append(&b, "{", 1) || w_key(&b, "id", 1) || w_str(&b, in->id) ||
 			    w_key(&b, "text", 0) || w_str(&b, in->message) || msc_buf_append(&b, "}", 1) ||

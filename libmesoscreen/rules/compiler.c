@@ -1347,6 +1347,7 @@ static void parse_rule(parser *p, token *kw, msc_rule_kind kind, rule_mode mode)
 			if (nask == sizeof(asks) / sizeof(asks[0]))
 				ERR_AT(p, k, "more than %zu 'ask' lines", sizeof(asks) / sizeof(asks[0]));
 			else if (fi >= 0 && q) {
+				memset(&asks[nask], 0, sizeof(asks[nask]));
 				asks[nask].fact = fi;
 				asks[nask].question = q;
 				nask++;
@@ -1625,12 +1626,12 @@ static msc_node *copy_node(copier *cp, const msc_node *n)
  * may free. */
 #if defined(__x86_64__) && defined(__LP64__)
 _Static_assert(sizeof(struct msc_rules) == 248, "struct msc_rules changed: update copy_rules()");
-_Static_assert(sizeof(msc_fact) == 128, "msc_fact changed: update copy_rules()");
+_Static_assert(sizeof(msc_fact) == 144, "msc_fact changed: update copy_rules()");
 _Static_assert(sizeof(msc_fact_info) == 48, "msc_fact_info changed: update copy_rules()");
-_Static_assert(sizeof(msc_rule) == 152, "msc_rule changed: update copy_rules()");
+_Static_assert(sizeof(msc_rule) == 168, "msc_rule changed: update copy_rules()");
 _Static_assert(sizeof(msc_rule_info) == 88, "msc_rule_info changed: update copy_rules()");
 _Static_assert(sizeof(msc_node) == 104, "msc_node changed: update copy_node()");
-_Static_assert(sizeof(msc_ask) == 16, "msc_ask changed: update copy_rules()");
+_Static_assert(sizeof(msc_ask) == 32, "msc_ask changed: update copy_rules()");
 _Static_assert(sizeof(msc_rules_file) == 32, "msc_rules_file changed: update copy_rules()");
 #endif
 
@@ -1694,6 +1695,8 @@ static int copy_rules(msc_compiler *c, const msc_rules *base, size_t name_len)
 			/* the bare name is the path's tail */
 			d->name = d->info.path ? d->info.path + (f->name - f->info.path) : NULL;
 			d->said = NULL; /* msc__rules_finish() */
+			d->json_missing = NULL;
+			d->json_missing_len = 0;
 		}
 		r->fact_count = base->fact_count;
 	}
@@ -1717,6 +1720,8 @@ static int copy_rules(msc_compiler *c, const msc_rules *base, size_t name_len)
 			d->info.changed_by = copy_name(&cp, from->info.changed_by);
 			d->json_head = d->json_tail = NULL;
 			d->json_head_len = d->json_tail_len = 0;
+			d->json_rule = NULL;
+			d->json_rule_len = 0;
 			d->when = copy_node(&cp, from->when);
 			d->cond = 0; /* msc__rules_finish(), with each node's slot */
 			d->asks = NULL;
@@ -1731,6 +1736,8 @@ static int copy_rules(msc_compiler *c, const msc_rules *base, size_t name_len)
 				for (k = 0; k < from->ask_count; k++) {
 					d->asks[k].fact = from->asks[k].fact;
 					d->asks[k].question = copy_str(&cp, from->asks[k].question);
+					d->asks[k].json = NULL; /* msc__rules_finish() */
+					d->asks[k].json_len = 0;
 				}
 			}
 		}

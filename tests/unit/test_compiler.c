@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "testutil.h"
 
 #define MAX_ERRS 6
@@ -996,7 +998,7 @@ static const char *const SECOND =
 	"  severity defer\n"
 	"override CI.HEART\n"
 	"  message \"Heart, second.\"\n"
-	"  ask patient.heart_disease_multiple_drugs \"Heart drugs?\"\n"
+	"  ask patient.heart_disease_multiple_drugs \"Heart \\\"drugs\\\"?\"\n"
 	"  reason \"Second opinion.\"\n";
 
 /* Errors only a text on top of CLINIC has. */
@@ -1025,6 +1027,28 @@ static const char *const RECORDS[] = {
 	"{\"patient\": {\"age\": 82, \"weight\": 160, \"pregnant\": false}, \"plan\": {\"area\": \"scalp\"}}",
 	"{\"patient\": {\"pregnant\": true}, \"plan\": {\"area\": \"face\"}}",
 };
+
+/* The result JSON's "missing" entries say what the result's accessors say
+ * (the JSON's are escaped once per rule set: the fact's own question, or a
+ * rule's 'ask'). */
+static void assert_missing_json(const msc_result *y, const char *json)
+{
+	json_error_t err;
+	json_t *doc = json_loads(json, 0, &err), *missing = json_object_get(doc, "missing");
+	size_t i;
+
+	ck_assert_msg(doc != NULL, "result JSON: %s", err.text);
+	ck_assert_uint_eq(json_array_size(missing), msc_result_missing_count(y));
+	for (i = 0; i < msc_result_missing_count(y); i++) {
+		const msc_missing *m = msc_result_missing(y, i);
+		json_t *e = json_array_get(missing, i);
+		ck_assert_uint_eq(json_object_size(e), 3);
+		ck_assert_str_eq(json_string_value(json_object_get(e, "rule")), m->rule);
+		ck_assert_str_eq(json_string_value(json_object_get(e, "fact")), m->fact);
+		ck_assert_str_eq(json_string_value(json_object_get(e, "question")), m->question);
+	}
+	json_decref(doc);
+}
 
 /* Everything a caller can see of a rule set, as text: name, files, the
  * rule table, the questionnaire and the results (or refusals) of RECORDS. */
@@ -1060,6 +1084,7 @@ static char *describe(const msc_rules *r)
 		}
 		ck_assert_int_eq(msc_screen(y, r, x), MSC_OK);
 		ck_assert_int_eq(msc_result_to_json(&json, NULL, y), MSC_OK);
+		assert_missing_json(y, json);
 		fprintf(f, "%s\n", json);
 		msc_free(json);
 	}
