@@ -1,8 +1,7 @@
 /*
- * Memory: every allocation of the library goes through here, and so do
- * jansson's once msc_set_allocator() has been called.
+ * Memory: every allocation of the library goes through here (yajl's too:
+ * record_json.c gives each parser these functions).
  */
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,28 +29,16 @@ static void std_free(void *ptr, void *ctx)
  * library never changes it on its own. */
 static msc_allocator current = { MSC_ALLOCATOR_VERSION, std_malloc, std_realloc, std_free, NULL };
 
-static void *json_malloc_hook(size_t size)
-{
-	return current.malloc(size ? size : 1, current.ctx);
-}
-
-static void json_free_hook(void *ptr)
-{
-	current.free(ptr, current.ctx);
-}
-
 MSC_EXTERN(int) msc_set_allocator(const msc_allocator *a)
 {
 	if (!a) {
 		msc_allocator std = { MSC_ALLOCATOR_VERSION, std_malloc, std_realloc, std_free, NULL };
 		current = std;
-		json_set_alloc_funcs(malloc, free);
 		return MSC_OK;
 	}
 	if (a->version != MSC_ALLOCATOR_VERSION || !a->malloc || !a->realloc || !a->free)
 		return msc__fail(MSC_EINVAL, "allocator: version %u or a NULL function", a->version);
 	current = *a;
-	json_set_alloc_funcs(json_malloc_hook, json_free_hook);
 	return MSC_OK;
 }
 

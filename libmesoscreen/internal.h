@@ -10,7 +10,7 @@
  *   record.c                     the intake record (facts, normalised once)
  *   screen.c                     evaluation of the rule table (tri-state)
  *   result.c                     the caller-owned result
- *   json/record_json.c           JSON intake record in (jansson)
+ *   json/record_json.c           JSON intake record in (yajl's events)
  *   json/result_json.c           result, rule table, questionnaire out
  */
 #ifndef MSC_INTERNAL_H
@@ -448,6 +448,10 @@ int msc__rules_json_fragments(msc_rules *rules);
 
 /* Appends a result's JSON (one line) to b. */
 int msc__result_write_json(msc_buf *b, const msc_result *res);
+/* The rule table (msc_rules_to_json) and the questionnaire of a screening
+ * (msc_questions_to_json) appended to b; MSC_ENOMEM if b could not grow. */
+int msc__rules_write_json(msc_buf *b, const msc_rules *rules);
+int msc__questions_write_json(msc_buf *b, const msc_rules *rules, const msc_result *res);
 
 /* The rule behind finding i, or behind instruction i of a phase. */
 const msc_rule *msc__result_finding_rule(const msc_result *res, size_t i);

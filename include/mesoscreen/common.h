@@ -116,11 +116,12 @@ typedef struct msc_allocator {
 
 /**
  * Sets the process-wide allocator, or restores the C library's with NULL.
- * It also becomes jansson's allocator (json_set_alloc_funcs()).
+ * Every allocation of the library goes through it, its JSON parser's too;
+ * no other library's allocator is changed.
  *
  * Process configuration, as sqlite3_config(): call it before any other
- * libmesoscreen call and while no other thread uses the library or
- * jansson; memory must be freed by the allocator that gave it.
+ * libmesoscreen call and while no other thread uses the library; memory
+ * must be freed by the allocator that gave it.
  * @return MSC_OK, MSC_EINVAL (unknown version or a NULL function).
  */
 MSC_EXTERN(int) msc_set_allocator(const msc_allocator *allocator);

@@ -1,91 +1,18 @@
 /*
  * JSON out: the result (contract.md's shape), the rule table and the
- * questionnaire, built with jansson.
+ * questionnaire, written directly into a buffer by one small writer
+ * (w_str, w_key...). yajl reads records in (record_json.c); nothing here
+ * needs a document tree.
  */
-#include <jansson.h>
 #include <string.h>
 
 #include "internal.h"
 
-/* Each helper returns NULL on allocation failure; json_object_set_new and
- * json_array_append_new take ownership even when they fail. */
-static int put(json_t *obj, const char *key, json_t *v)
-{
-	return !v || json_object_set_new(obj, key, v) ? -1 : 0;
-}
-
-static int append(json_t *arr, json_t *v)
-{
-	return !v || json_array_append_new(arr, v) ? -1 : 0;
-}
-
-static json_t *strings(const char *const *s, size_t n)
-{
-	json_t *a = json_array();
-	size_t i;
-	for (i = 0; a && i < n; i++)
-		if (append(a, json_string(s[i]))) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
-static int dump(json_t *root, char **out, size_t *length)
-{
-	size_t n;
-	char *s;
-
-	if (!root)
-		return msc__fail(MSC_ENOMEM, "out of memory while writing JSON");
-	n = json_dumpb(root, NULL, 0, JSON_COMPACT);
-	s = n ? msc__malloc(n + 1) : NULL;
-	if (!s || json_dumpb(root, s, n, JSON_COMPACT) != n) {
-		msc__free(s);
-		json_decref(root);
-		return msc__fail(MSC_ENOMEM, "out of memory while writing JSON");
-	}
-	s[n] = '\0';
-	json_decref(root);
-	*out = s;
-	if (length)
-		*length = n;
-	return MSC_OK;
-}
-
-/* {"name", "version"} and, with clinic files, "files": [{"name",
- * "ruleset", "version", "sha256"}]: enough for an audit to reproduce.
- * Only msc_rules_to_json() calls it, with rules never NULL. */
-static json_t *ruleset_json(const msc_rules *rules)
-{
-	json_t *o = json_object(), *files;
-	size_t i;
-	if (!o || put(o, "name", json_string(rules->name)) || put(o, "version", json_string(rules->version)))
-		goto fail;
-	if (rules->file_count) {
-		if (put(o, "files", files = json_array()))
-			goto fail;
-		for (i = 0; i < rules->file_count; i++) {
-			const msc_rules_file *f = &rules->files[i];
-			json_t *e;
-			if (append(files, e = json_object()) || put(e, "name", json_string(f->name)) ||
-			    put(e, "ruleset", f->ruleset ? json_string(f->ruleset) : json_null()) ||
-			    put(e, "version", f->version ? json_string(f->version) : json_null()) ||
-			    put(e, "sha256", json_string(f->sha256)))
-				goto fail;
-		}
-	}
-	return o;
-fail:
-	json_decref(o);
-	return NULL;
-}
-
-/* ---------------------------------------------------------------- the result, written directly
- * The result is written straight into a buffer: it is the hot path (every
- * record of a batch), and building a jansson tree costs an allocation per
- * value. Its strings are valid UTF-8 (the record's and the rule text's are
- * checked on the way in), so escaping is all there is to do. */
+/* ---------------------------------------------------------------- the writer
+ * Straight into a buffer: the result is the hot path (every record of a
+ * batch), and a document tree would cost an allocation per value. Every
+ * string is valid UTF-8 (the record's and the rule text's are checked on
+ * the way in), so escaping is all there is to do. */
 
 static int w_str(msc_buf *b, const char *s)
 {
@@ -265,6 +192,19 @@ static const char *keep(msc_rules *rules, msc_buf *b, size_t *len)
 	return s;
 }
 
+/* Each of a rule's 'ask' lines as the rest of a "missing" entry. */
+static int ask_fragments(msc_rules *rules, msc_rule *r, msc_buf *b)
+{
+	size_t k;
+	int rc = MSC_OK;
+	for (k = 0; !rc && k < r->ask_count; k++) {
+		msc_ask *a = &r->asks[k];
+		rc = w_missing(b, rules->facts[a->fact].info.path, a->question) ||
+		     !(a->json = keep(rules, b, &a->json_len));
+	}
+	return rc ? MSC_ENOMEM : MSC_OK;
+}
+
 int msc__rules_json_fragments(msc_rules *rules)
 {
 	msc_buf b = {0};
@@ -282,16 +222,9 @@ int msc__rules_json_fragments(msc_rules *rules)
 	for (i = 0; i < rules->rule_count; i++) {
 		msc_rule *r = &rules->rules[i];
 		const msc_rule_info *in = &r->info;
-		size_t k;
 		if (msc_buf_append(&b, "{", 1) || w_key(&b, "rule", 1) || w_str(&b, in->id) ||
-		    !(r->json_rule = keep(rules, &b, &r->json_rule_len)))
+		    !(r->json_rule = keep(rules, &b, &r->json_rule_len)) || ask_fragments(rules, r, &b))
 			goto out;
-		for (k = 0; k < r->ask_count; k++) {
-			msc_ask *a = &r->asks[k];
-			if (w_missing(&b, rules->facts[a->fact].info.path, a->question) ||
-			    !(a->json = keep(rules, &b, &a->json_len)))
-				goto out;
-		}
 		if (in->kind == MSC_INSTRUCTION) {
 			if (msc_buf_append(&b, "{", 1) || w_key(&b, "id", 1) || w_str(&b, in->id) ||
 			    w_key(&b, "text", 0) || w_str(&b, in->message) || msc_buf_append(&b, "}", 1) ||
@@ -315,92 +248,127 @@ out:
 	return rc;
 }
 
+/* The caller's copy of what was written (msc_free() frees it). */
+static int finish(msc_buf *b, int rc, char **out, size_t *length)
+{
+	if (rc) {
+		msc_buf_free(b);
+		return msc__fail(MSC_ENOMEM, "out of memory while writing JSON");
+	}
+	*out = b->data;
+	if (length)
+		*length = b->len;
+	return MSC_OK;
+}
+
 MSC_EXTERN(int) msc_result_to_json(char **out, size_t *length, const msc_result *res)
 {
 	msc_buf b = {0};
 	if (!out || !res)
 		return msc__fail(MSC_EINVAL, "out or result is NULL");
 	*out = NULL;
-	if (msc__result_write_json(&b, res)) {
-		msc_buf_free(&b);
-		return msc__fail(MSC_ENOMEM, "out of memory while writing JSON");
-	}
-	*out = b.data;
-	if (length)
-		*length = b.len;
-	return MSC_OK;
+	return finish(&b, msc__result_write_json(&b, res), out, length);
 }
 
-static json_t *rule_json(const msc_rule_info *ri)
+/* A rule or instruction as msc_rules_to_json() lists it. */
+static int w_rule(msc_buf *b, const msc_rule_info *ri)
 {
-	json_t *o = json_object();
-	if (!o)
-		return NULL;
-	if (put(o, "id", json_string(ri->id)) ||
-	    (ri->kind == MSC_RULE ? put(o, "severity", json_string(msc_verdict_name(ri->severity)))
-				  : put(o, "phase", json_string(ri->phase == MSC_BEFORE ? "before" : "after"))) ||
-	    put(o, "when", json_string(ri->condition)) ||
-	    put(o, ri->kind == MSC_RULE ? "message" : "text", json_string(ri->message)) ||
-	    put(o, "sources", strings(ri->sources, ri->source_count)) ||
-	    put(o, "origin", json_string(ri->origin)) ||
-	    (ri->changed_by && (put(o, "changed_by", json_string(ri->changed_by)) ||
-				put(o, "disabled", json_boolean(ri->disabled)) ||
-				put(o, "reason", ri->reason ? json_string(ri->reason) : json_null())))) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	int rule = ri->kind == MSC_RULE;
+	return msc_buf_append(b, "{", 1) || w_key(b, "id", 1) || w_str(b, ri->id) ||
+	       (rule ? w_key(b, "severity", 0) || w_str(b, msc_verdict_name(ri->severity))
+		     : w_key(b, "phase", 0) || w_str(b, ri->phase == MSC_BEFORE ? "before" : "after")) ||
+	       w_key(b, "when", 0) || w_str(b, ri->condition) ||
+	       w_key(b, rule ? "message" : "text", 0) || w_str(b, ri->message) ||
+	       w_key(b, "sources", 0) || w_strings(b, ri->sources, ri->source_count) ||
+	       w_key(b, "origin", 0) || w_str(b, ri->origin) ||
+	       (ri->changed_by && (w_key(b, "changed_by", 0) || w_str(b, ri->changed_by) ||
+				   w_key(b, "disabled", 0) || msc_buf_puts(b, ri->disabled ? "true" : "false") ||
+				   w_key(b, "reason", 0) || w_str_or_null(b, ri->reason))) ||
+	       msc_buf_append(b, "}", 1) ? MSC_ENOMEM : MSC_OK;
 }
 
-static json_t *fact_json(const msc_fact_info *fi)
+/* A fact's "fact", "type", "question", "values" and "accepts_never"
+ * members, without the closing brace; `question` overrides the fact's. */
+static int w_fact_members(msc_buf *b, const msc_fact_info *fi, const char *question)
 {
-	json_t *o = json_object();
-	if (!o)
-		return NULL;
-	if (put(o, "fact", json_string(fi->path)) || put(o, "type", json_string(fi->type)) ||
-	    (fi->question && put(o, "question", json_string(fi->question))) ||
-	    (fi->value_count && put(o, "values", strings(fi->values, fi->value_count))) ||
-	    (fi->accepts_never && put(o, "accepts_never", json_true()))) {
-		json_decref(o);
-		return NULL;
+	return msc_buf_append(b, "{", 1) || w_key(b, "fact", 1) || w_str(b, fi->path) ||
+	       w_key(b, "type", 0) || w_str(b, fi->type) ||
+	       (question && (w_key(b, "question", 0) || w_str(b, question))) ||
+	       (fi->value_count && (w_key(b, "values", 0) || w_strings(b, fi->values, fi->value_count))) ||
+	       (fi->accepts_never && (w_key(b, "accepts_never", 0) || msc_buf_puts(b, "true")))
+		       ? MSC_ENOMEM : MSC_OK;
+}
+
+int msc__rules_write_json(msc_buf *b, const msc_rules *rules)
+{
+	size_t i, n;
+	int k, rc = msc_buf_append(b, "{", 1) || w_key(b, "ruleset", 1) || w_ruleset(b, rules);
+
+	/* the rules, then the instructions, each in table order */
+	for (k = 0; !rc && k < 2; k++) {
+		rc = w_key(b, k ? "instructions" : "rules", 0) || msc_buf_append(b, "[", 1);
+		for (i = n = 0; !rc && i < rules->rule_count; i++) {
+			const msc_rule_info *ri = &rules->rules[i].info;
+			if ((ri->kind == MSC_INSTRUCTION) == k)
+				rc = (n++ && msc_buf_append(b, ",", 1)) || w_rule(b, ri);
+		}
+		rc = rc || msc_buf_append(b, "]", 1);
 	}
-	return o;
+	rc = rc || w_key(b, "facts", 0) || msc_buf_append(b, "[", 1);
+	for (i = 0; !rc && i < rules->fact_count; i++) {
+		const msc_fact_info *fi = &rules->facts[i].info;
+		rc = (i && msc_buf_append(b, ",", 1)) || w_fact_members(b, fi, fi->question) ||
+		     msc_buf_append(b, "}", 1);
+	}
+	return rc || msc_buf_append(b, "]}", 2) ? MSC_ENOMEM : MSC_OK;
 }
 
 MSC_EXTERN(int) msc_rules_to_json(char **out, size_t *length, const msc_rules *rules)
 {
-	json_t *root, *r, *in, *facts;
-	size_t i;
-
+	msc_buf b = {0};
 	if (!out || !rules)
 		return msc__fail(MSC_EINVAL, "out or rules is NULL");
 	*out = NULL;
-	root = json_object();
-	if (!root || put(root, "ruleset", ruleset_json(rules)) ||
-	    put(root, "rules", r = json_array()) || put(root, "instructions", in = json_array()) ||
-	    put(root, "facts", facts = json_array()))
-		goto fail;
-	for (i = 0; i < rules->rule_count; i++) {
-		const msc_rule_info *ri = &rules->rules[i].info;
-		if (append(ri->kind == MSC_RULE ? r : in, rule_json(ri)))
-			goto fail;
+	return finish(&b, msc__rules_write_json(&b, rules), out, length);
+}
+
+/* One question per fact, in the order the screening first asks it, with
+ * the question of the first rule that asks it and every rule that does. */
+int msc__questions_write_json(msc_buf *b, const msc_rules *rules, const msc_result *res)
+{
+	size_t i, j, n = msc_result_missing_count(res), listed = 0;
+
+	if (msc_buf_append(b, "[", 1))
+		return MSC_ENOMEM;
+	for (i = 0; i < n; i++) {
+		const msc_missing *m = msc_result_missing(res, i);
+		int fi = msc__rules_fact_index(rules, m->fact, strlen(m->fact)), first = 1;
+		for (j = 0; j < i && first; j++)
+			first = strcmp(msc_result_missing(res, j)->fact, m->fact) != 0;
+		if (!first)
+			continue;
+		if ((listed++ && msc_buf_append(b, ",", 1)) ||
+		    w_fact_members(b, &rules->facts[fi].info, m->question) || w_key(b, "rules", 0) ||
+		    msc_buf_append(b, "[", 1))
+			return MSC_ENOMEM;
+		for (j = i; j < n; j++) {
+			const msc_missing *o = msc_result_missing(res, j);
+			if (strcmp(o->fact, m->fact) == 0 &&
+			    ((j > i && msc_buf_append(b, ",", 1)) || w_str(b, o->rule)))
+				return MSC_ENOMEM;
+		}
+		if (msc_buf_append(b, "]}", 2))
+			return MSC_ENOMEM;
 	}
-	for (i = 0; i < rules->fact_count; i++)
-		if (append(facts, fact_json(&rules->facts[i].info)))
-			goto fail;
-	return dump(root, out, length);
-fail:
-	json_decref(root);
-	return msc__fail(MSC_ENOMEM, "out of memory while writing JSON");
+	return msc_buf_append(b, "]", 1);
 }
 
 MSC_EXTERN(int) msc_questions_to_json(char **out, size_t *length, const msc_rules *rules,
 				      const msc_record *rec)
 {
+	msc_buf b = {0};
 	msc_result *res;
-	json_t *root;
 	int rc;
-	size_t i, j;
 
 	if (!out || !rules || !rec)
 		return msc__fail(MSC_EINVAL, "out, rules or record is NULL");
@@ -413,36 +381,7 @@ MSC_EXTERN(int) msc_questions_to_json(char **out, size_t *length, const msc_rule
 		msc_result_free(res);
 		return rc;
 	}
-	root = json_array();
-	/* one question per fact, in table order, naming every rule that needs it */
-	for (i = 0; root && i < msc_result_missing_count(res); i++) {
-		const msc_missing *m = msc_result_missing(res, i);
-		json_t *q = NULL, *rl;
-		for (j = 0; j < json_array_size(root); j++) {
-			json_t *e = json_array_get(root, j);
-			if (strcmp(json_string_value(json_object_get(e, "fact")), m->fact) == 0)
-				q = e;
-		}
-		if (!q) {
-			int fi = msc__rules_fact_index(rules, m->fact, strlen(m->fact));
-			q = fact_json(&rules->facts[fi].info);
-			if (!q || append(root, q)) { /* append takes q, even when it fails */
-				json_decref(root);
-				root = NULL;
-				break;
-			}
-			if (put(q, "question", json_string(m->question)) || put(q, "rules", json_array())) {
-				json_decref(root); /* q belongs to root now */
-				root = NULL;
-				break;
-			}
-		}
-		rl = json_object_get(q, "rules");
-		if (append(rl, json_string(m->rule))) {
-			json_decref(root);
-			root = NULL;
-		}
-	}
+	rc = msc__questions_write_json(&b, rules, res);
 	msc_result_free(res);
-	return dump(root, out, length);
+	return finish(&b, rc, out, length);
 }
