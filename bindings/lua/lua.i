@@ -143,6 +143,7 @@ const char *msc_lua_string_at(const char *const *strings, size_t count, size_t i
  *   ctx = msc_lua_context(rules, record, result, null)
  *       a context over a rule set's record and result (borrowed: the Lua
  *       rule set owns and frees them, after msc_lua_context_close(ctx));
+ *       the record must be made for `rules` (it is set by fact index);
  *       `null` is the table that stands for JSON null (ms.null)
  *   msc_lua_screen(ctx, record [, level])  fills, screens, returns the result
  *       table (with `level`, an error is raised as its message at that level)
@@ -152,7 +153,9 @@ const char *msc_lua_string_at(const char *const *strings, size_t count, size_t i
  *
  * The record is read as the JSON edge reads a JSON record
  * (libmesoscreen/json/record_json.c): the value's type is dispatched on
- * the fact's type to the public setters, and any error empties the record
+ * the fact's type to the public setters by fact index (a key's index comes
+ * from a Lua table made once, so the library looks no path up; words and
+ * list entries go with their lengths), and any error empties the record
  * and raises an error value as the other functions do (with the field's
  * path first in its message). Tables are read raw: metatables are never
  * called, and only the schema's three levels are walked (record, section,
@@ -334,22 +337,34 @@ static const char *msc_lua_what(lua_State *L, int idx, int null_idx, char *buf, 
 	}
 }
 
-/* A Lua string for a setter: no NUL inside (C strings would cut it). */
+/* The index of a fact of the context: the rule set's, which the setters
+ * by index take. */
+static size_t msc_lua_index(const msc_lua_ctx *c, const msc_lua_fact *f)
+{
+	return (size_t)(f - c->facts);
+}
+
+/* A Lua string for a setter, with its length: no NUL inside (refused here,
+ * with this binding's message, before the library sees it). */
 static int msc_lua_word(lua_State *L, msc_lua_ctx *c, const msc_lua_fact *f, int idx)
 {
 	size_t n;
 	const char *s = lua_tolstring(L, idx, &n);
 	if (memchr(s, '\0', n))
 		return msc_lua_fail(c, MSC_EFIELD, "%s: holds a NUL character", f->path);
-	return msc_lua_status(c, msc_record_set_word(c->record, f->path, s));
+	return msc_lua_status(c, msc_record_set_word_at(c->record, msc_lua_index(c, f), s, n));
 }
 
 #define MSC_LUA_LIST_WORDS "expected a list of strings, {} for none, or ms.null"
 
-/* A list fact from a sequence of strings (raw: 1..n, no holes). */
+/* A list fact from a sequence of strings (raw: 1..n, no holes). One pass
+ * over the table checks its keys and notes each entry 1..MSC_MAX_LIST
+ * (NULL: not a string); the entries are then judged in order, as a second
+ * pass would (the first bad one is reported), and set with their lengths. */
 static int msc_lua_list(lua_State *L, msc_lua_ctx *c, const msc_lua_fact *f, int idx, int null_idx)
 {
 	const char *items[MSC_MAX_LIST];
+	size_t lens[MSC_MAX_LIST];
 	char what[MSC_LUA_SHOWN + 16];
 	lua_Integer count = 0, max = 0;
 	size_t i, n;
@@ -357,12 +372,15 @@ static int msc_lua_list(lua_State *L, msc_lua_ctx *c, const msc_lua_fact *f, int
 	lua_pushnil(L);
 	while (lua_next(L, idx)) {
 		lua_Integer k;
-		lua_pop(L, 1);
-		if (!lua_isinteger(L, -1) || (k = lua_tointeger(L, -1)) < 1) {
-			lua_pop(L, 1);
+		if (!lua_isinteger(L, -2) || (k = lua_tointeger(L, -2)) < 1) {
+			lua_pop(L, 2);
 			return msc_lua_fail(c, MSC_EFIELD, "%s: " MSC_LUA_LIST_WORDS ", not a table with keys other than 1..n",
 					    f->path);
 		}
+		/* a string stays alive in the list, which is on the stack */
+		if (k <= MSC_MAX_LIST)
+			items[k - 1] = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &lens[k - 1]) : NULL;
+		lua_pop(L, 1);
 		count++;
 		if (k > max)
 			max = k;
@@ -373,57 +391,55 @@ static int msc_lua_list(lua_State *L, msc_lua_ctx *c, const msc_lua_fact *f, int
 	if (n > MSC_MAX_LIST)
 		return msc_lua_fail(c, MSC_ELIMIT, "%s: %zu entries, more than the limit of %d", f->path, n,
 				    MSC_MAX_LIST);
+	/* keys 1..n, each once: every entry was noted */
 	for (i = 0; i < n; i++) {
-		size_t len;
-		const char *s;
-		if (lua_rawgeti(L, idx, (lua_Integer)i + 1) != LUA_TSTRING) {
-			int rc = msc_lua_fail(c, MSC_EFIELD, "%s[%zu]: expected a string, not %s", f->path, i,
-					      msc_lua_what(L, -1, null_idx, what, sizeof(what)));
+		if (!items[i]) {
+			int rc;
+			lua_rawgeti(L, idx, (lua_Integer)i + 1);
+			rc = msc_lua_fail(c, MSC_EFIELD, "%s[%zu]: expected a string, not %s", f->path, i,
+					  msc_lua_what(L, -1, null_idx, what, sizeof(what)));
 			lua_pop(L, 1);
 			return rc;
 		}
-		/* the string stays alive in the list, which is on the stack */
-		s = lua_tolstring(L, -1, &len);
-		lua_pop(L, 1);
-		if (memchr(s, '\0', len))
+		if (memchr(items[i], '\0', lens[i]))
 			return msc_lua_fail(c, MSC_EFIELD, "%s[%zu]: holds a NUL character", f->path, i);
-		items[i] = s;
 	}
-	return msc_lua_status(c, msc_record_set_list(c->record, f->path, items, n));
+	return msc_lua_status(c, msc_record_set_list_at(c->record, msc_lua_index(c, f), items, lens, n));
 }
 
 /* One value -> one setter, on the fact's type, as the JSON edge does. */
 static int msc_lua_set(lua_State *L, msc_lua_ctx *c, const msc_lua_fact *f, int idx, int null_idx)
 {
 	char what[MSC_LUA_SHOWN + 16];
+	size_t fi = msc_lua_index(c, f);
 	int t = lua_type(L, idx);
 
 	if (t == LUA_TTABLE && lua_rawequal(L, idx, null_idx)) {
 		/* unknown. For a yes/no fact as MSC_UNKNOWN, which the header
-		 * says is the same: msc_record_unset() also forgets a code of
+		 * says is the same: msc_record_unset_at() also forgets a code of
 		 * another list that set the fact (insulin in medications sets
 		 * insulin_dependent_diabetes), so the result would depend on the
 		 * order of the table's keys. */
 		if (f->kind == MSC_LUA_YESNO)
-			return msc_lua_status(c, msc_record_set_answer(c->record, f->path, MSC_UNKNOWN));
-		return msc_lua_status(c, msc_record_unset(c->record, f->path));
+			return msc_lua_status(c, msc_record_set_answer_at(c->record, fi, MSC_UNKNOWN));
+		return msc_lua_status(c, msc_record_unset_at(c->record, fi));
 	}
 	switch (f->kind) {
 	case MSC_LUA_YESNO:
 		if (t == LUA_TBOOLEAN)
-			return msc_lua_status(c, msc_record_set_answer(c->record, f->path,
-								       lua_toboolean(L, idx) ? MSC_YES : MSC_NO));
+			return msc_lua_status(c, msc_record_set_answer_at(c->record, fi,
+									  lua_toboolean(L, idx) ? MSC_YES : MSC_NO));
 		if (t == LUA_TSTRING)
 			return msc_lua_word(L, c, f, idx);
 		return msc_lua_fail(c, MSC_EFIELD, "%s: expected true, false, ms.null, \"yes\", \"no\" or \"unknown\", not %s",
 				    f->path, msc_lua_what(L, idx, null_idx, what, sizeof(what)));
 	case MSC_LUA_NUMBER:
 		if (t == LUA_TNUMBER)
-			return msc_lua_status(c, msc_record_set_number(c->record, f->path, (double)lua_tonumber(L, idx)));
+			return msc_lua_status(c, msc_record_set_number_at(c->record, fi, (double)lua_tonumber(L, idx)));
 		/* as in JSON, a number as text is not a number: only "never" */
 		if (t == LUA_TSTRING && f->accepts_never && strcmp(lua_tostring(L, idx), "never") == 0 &&
 		    lua_rawlen(L, idx) == 5)
-			return msc_lua_status(c, msc_record_set_word(c->record, f->path, "never"));
+			return msc_lua_status(c, msc_record_set_word_at(c->record, fi, "never", 5));
 		return msc_lua_fail(c, MSC_EFIELD, "%s: expected a number%s or ms.null, not %s", f->path,
 				    f->accepts_never ? ", \"never\"" : "",
 				    msc_lua_what(L, idx, null_idx, what, sizeof(what)));
@@ -440,10 +456,10 @@ static int msc_lua_set(lua_State *L, msc_lua_ctx *c, const msc_lua_fact *f, int 
 	default: /* a fact type this binding does not know: the setter of the value's type judges */
 		switch (t) {
 		case LUA_TBOOLEAN:
-			return msc_lua_status(c, msc_record_set_answer(c->record, f->path,
-								       lua_toboolean(L, idx) ? MSC_YES : MSC_NO));
+			return msc_lua_status(c, msc_record_set_answer_at(c->record, fi,
+									  lua_toboolean(L, idx) ? MSC_YES : MSC_NO));
 		case LUA_TNUMBER:
-			return msc_lua_status(c, msc_record_set_number(c->record, f->path, (double)lua_tonumber(L, idx)));
+			return msc_lua_status(c, msc_record_set_number_at(c->record, fi, (double)lua_tonumber(L, idx)));
 		case LUA_TSTRING:
 			return msc_lua_word(L, c, f, idx);
 		case LUA_TTABLE:
