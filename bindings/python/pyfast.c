@@ -8,20 +8,22 @@
  *      knows nothing of the field. The cell points into Python objects that
  *      are held (or owned by a private list) until the record is screened,
  *      so that step 2 can run with the GIL released;
- *   2. apply(), with or without the GIL, checks the cell against the fact's
- *      type exactly as the JSON edge checks a JSON value
- *      (libmesoscreen/json/record_json.c) and calls the same public setter
- *      (msc_record_set_answer, _number, _word, _list, msc_record_unset),
- *      whose own checks and messages then apply.
+ *   2. resolve(), with or without the GIL, checks the cell against the
+ *      fact's type exactly as the JSON edge checks a JSON value
+ *      (libmesoscreen/json/record_json.c) and chooses the same public
+ *      setter (msc_record_set_answer, _number, _word, _list,
+ *      msc_record_unset): an action, which run() then calls, and whose own
+ *      checks and messages then apply.
  *
- * The same two functions serve a record dict (screen, screen_many,
- * questions: record_ops() walks {"patient": {...}, "plan": {...}} as the
- * JSON edge walks the object) and a DataFrame's columns (screen_frame: a
- * column's values are converted once, then msc_batch_screen_fill() calls
- * apply() for each row). A refused value never raises halfway: it becomes a
- * cell that apply() refuses in its turn, and an unknown key stops the
- * reading only after the fields before it were applied, so the first error
- * in the record's order is the one reported, as with JSON.
+ * The same functions serve a record dict (screen, screen_many, questions:
+ * record_ops() walks {"patient": {...}, "plan": {...}} as the JSON edge
+ * walks the object, and apply() resolves and runs each cell) and a
+ * DataFrame's columns (screen_frame: each distinct value of a column is
+ * converted and resolved once, then msc_batch_screen_fill() runs each
+ * row's actions). A refused value never raises halfway: it becomes a cell
+ * that is refused in its turn, and an unknown key stops the reading only
+ * after the fields before it were applied, so the first error in the
+ * record's order is the one reported, as with JSON.
  *
  * Results. build_result() makes the result from the accessors in one call,
  * as tuples of str (a compact form that mesoscreen.Result turns into
@@ -34,7 +36,7 @@
  *
  * Every function that touches a Python object runs with the GIL held; the
  * code between Py_BEGIN_ALLOW_THREADS and Py_END_ALLOW_THREADS touches only
- * cells, records, results and batches.
+ * cells, actions, records, results and batches.
  */
 #include "pyfast.h"
 
@@ -47,13 +49,16 @@
 
 #if defined(__GNUC__)
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#define PREFETCH(p) __builtin_prefetch(p)
 #else
 #define PRINTF_LIKE(f, a)
+#define PREFETCH(p) ((void)(p))
 #endif
 
 #define CTX_NAME "mesoscreen._ctx"
 #define POOL_NAME "mesoscreen._pool"
 #define NO_INDEX ((size_t)-1)
+#define NO_ACTION UINT32_MAX
 #define MAX_POOL 65536
 
 /* ------------------------------------------------------------- utilities */
@@ -132,6 +137,20 @@ static uint64_t mix(uint64_t h)
 	return h;
 }
 
+/* A hash of n bytes, eight at a time. */
+static uint64_t bytes_hash(const char *s, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = mix(h ^ w) * 0x9e3779b97f4a7c15ULL;
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	return mix(h ^ w);
+}
+
 /* -------------------------------------------------------------- the context */
 
 enum { FK_YESNO, FK_NUMBER, FK_ENUM, FK_LIST };
@@ -179,6 +198,7 @@ typedef struct word_slot {
 #define FIRED_BITS 10
 typedef struct fired_slot {
 	uint64_t h;
+	size_t n;
 	char *s;
 	PyObject *t;
 } fired_slot;
@@ -554,23 +574,59 @@ enum {
 /* Refusals of the binding's own (the setters report the others). */
 enum { E_NONE = 0, E_TYPE, E_ITEM, E_NUL, E_LONG };
 
+typedef union cellval {
+	double d;
+	const char *s;
+	size_t off;
+} cellval;
+
 typedef struct cell {
-	union {
-		double d;
-		const char *s;
-		size_t off;
-	} u;
+	cellval u;
 	size_t n;
 	unsigned char kind, b;
 } cell;
 
+/* A column's object already converted: the index of its action (see the
+ * frame, below). */
 typedef struct memo_slot {
 	PyObject *key;
-	cell c;
+	uint32_t col, act;
 } memo_slot;
 
+/*
+ * The names of a DataFrame chunk's list entries: one per distinct text of
+ * a list fact, found while the list is converted under the GIL (its text
+ * is then at hand), and held by the first str that had it; a list's
+ * entries then point to their names' texts, so that the store holds one
+ * str per name rather than one per entry. A name's list value
+ * (msc_list_value: the entry normalised and looked up once) is made on
+ * first use, without the GIL: a cohort's lists combine a few hundred
+ * names, so that a row's list is set from its names' values instead of
+ * doing that again. A name the library refuses, or one there was no
+ * memory for, has no value: its list then goes through
+ * msc_record_set_list_at(), which reports it.
+ */
+typedef struct lv_name {
+	uint64_t h;
+	const char *s;
+	size_t n;
+	int fact, made;
+	msc_list_value *lv;       /* once made: NULL if refused or no memory */
+} lv_name;
+
+typedef struct lv_names {
+	const msc_rules *rules;
+	int fact;                 /* of the column being converted */
+	lv_name *v;
+	size_t n, cap;
+	uint32_t *slots;          /* open addressing: 1 + an index of v, 0 empty */
+	size_t nslots;            /* a power of two */
+	uint32_t *ids;            /* per entry of the store's items: its name */
+	size_t idcap;
+} lv_names;
+
 /* What cells point into: the list entries, the references that keep them
- * alive, and (for columns) the cells of objects already converted. */
+ * alive, and (for columns) the actions of objects already converted. */
 typedef struct store {
 	const char **items;
 	size_t nitems, icap;
@@ -580,6 +636,7 @@ typedef struct store {
 	const void *keep_local;
 	memo_slot *memo;
 	size_t memo_cap, memo_n;
+	lv_names *names;          /* a frame's: list entries by name */
 } store;
 
 static void store_init(store *st, const char **items, size_t icap, PyObject **keep, size_t kcap)
@@ -628,26 +685,26 @@ static int memo_init(store *st, size_t cap)
 	return 0;
 }
 
-static size_t memo_hash(const store *st, PyObject *key)
+static size_t memo_hash(const store *st, PyObject *key, uint32_t col)
 {
-	return (size_t)mix((uint64_t)(uintptr_t)key) & (st->memo_cap - 1);
+	return (size_t)mix((uint64_t)(uintptr_t)key ^ ((uint64_t)col << 56)) & (st->memo_cap - 1);
 }
 
-static int memo_get(const store *st, PyObject *key, cell *out)
+/* The action of `key` in column `col`, or NO_ACTION. */
+static uint32_t memo_get(const store *st, PyObject *key, uint32_t col)
 {
-	size_t h = memo_hash(st, key);
+	size_t h = memo_hash(st, key, col);
 	while (st->memo[h].key) {
-		if (st->memo[h].key == key) {
-			*out = st->memo[h].c;
-			return 1;
-		}
+		if (st->memo[h].key == key && st->memo[h].col == col)
+			return st->memo[h].act;
 		h = (h + 1) & (st->memo_cap - 1);
 	}
-	return 0;
+	return NO_ACTION;
 }
 
-/* The keys are objects the caller holds for the whole conversion. */
-static int memo_put(store *st, PyObject *key, const cell *c)
+/* The store holds the keys, so that an address is never reused while it
+ * is a key (the caller's column may change while `plain` runs). */
+static int memo_put(store *st, PyObject *key, uint32_t col, uint32_t act)
 {
 	size_t h;
 	if (2 * (st->memo_n + 1) > st->memo_cap) {
@@ -659,18 +716,21 @@ static int memo_put(store *st, PyObject *key, const cell *c)
 		}
 		for (i = 0; i < cap; i++)
 			if (old[i].key) {
-				h = memo_hash(st, old[i].key);
+				h = memo_hash(st, old[i].key, old[i].col);
 				while (st->memo[h].key)
 					h = (h + 1) & (st->memo_cap - 1);
 				st->memo[h] = old[i];
 			}
 		free(old);
 	}
-	h = memo_hash(st, key);
+	if (store_keep(st, key))
+		return -1;
+	h = memo_hash(st, key, col);
 	while (st->memo[h].key)
 		h = (h + 1) & (st->memo_cap - 1);
 	st->memo[h].key = key;
-	st->memo[h].c = *c;
+	st->memo[h].col = col;
+	st->memo[h].act = act;
 	st->memo_n++;
 	return 0;
 }
@@ -711,6 +771,89 @@ static int convert_word(store *st, PyObject *v, cell *c, int hold)
 	return hold && !kept ? store_keep(st, v) : 0;
 }
 
+static void names_release(lv_names *nm)
+{
+	size_t i;
+
+	for (i = 0; i < nm->n; i++)
+		msc_list_value_free(nm->v[i].lv);
+	free(nm->v);
+	free(nm->slots);
+	free(nm->ids);
+}
+
+static int names_rehash(lv_names *nm)
+{
+	size_t i, k, cap = nm->nslots ? nm->nslots * 2 : 256;
+	uint32_t *slots = calloc(cap, sizeof(uint32_t));
+
+	if (!slots) {
+		PyErr_NoMemory();
+		return -1;
+	}
+	for (i = 0; i < nm->n; i++) {
+		for (k = (size_t)nm->v[i].h & (cap - 1); slots[k]; k = (k + 1) & (cap - 1))
+			;
+		slots[k] = (uint32_t)i + 1;
+	}
+	free(nm->slots);
+	nm->slots = slots;
+	nm->nslots = cap;
+	return 0;
+}
+
+/* Entry `item` of the store (s, n bytes, from str `o`) by its name: the
+ * name's text, made from this one (held) if it is new; NULL with an
+ * exception. */
+static const char *name_of(store *st, PyObject *o, const char *s, size_t n, int kept, size_t item)
+{
+	lv_names *nm = st->names;
+	uint64_t h = mix(bytes_hash(s, n) ^ (uint64_t)(unsigned)nm->fact);
+	lv_name *e;
+	size_t k;
+	void *arr;
+
+	if (nm->n >= UINT32_MAX - 1) {
+		PyErr_NoMemory();
+		return NULL;
+	}
+	if (2 * (nm->n + 1) > nm->nslots && names_rehash(nm))
+		return NULL;
+	for (k = (size_t)h & (nm->nslots - 1); nm->slots[k]; k = (k + 1) & (nm->nslots - 1)) {
+		e = &nm->v[nm->slots[k] - 1];
+		if (e->h == h && e->fact == nm->fact && e->n == n && memcmp(e->s, s, n) == 0) {
+			nm->ids[item] = nm->slots[k] - 1;
+			return e->s;
+		}
+	}
+	arr = nm->v;
+	if (grow(&arr, &nm->cap, nm->n + 1, sizeof(lv_name), NULL) || (!kept && store_keep(st, o)))
+		return NULL;
+	nm->v = arr;
+	e = &nm->v[nm->n];
+	memset(e, 0, sizeof(*e));
+	e->h = h;
+	e->s = s;
+	e->n = n;
+	e->fact = nm->fact;
+	nm->slots[k] = (uint32_t)nm->n + 1;
+	nm->ids[item] = (uint32_t)nm->n++;
+	return s;
+}
+
+/* The value of a name, made on first use (no GIL needed); NULL if it has none. */
+static const msc_list_value *name_value(lv_names *nm, uint32_t id)
+{
+	lv_name *e = &nm->v[id];
+
+	if (!e->made) {
+		e->made = 1;
+		if (msc_list_value_new(&e->lv, nm->rules, (size_t)e->fact, &e->s, NULL, 1))
+			e->lv = NULL;
+	}
+	return e->lv;
+}
+
 /* A list or tuple (or a subclass: its items are read directly), checked as
  * the JSON edge reads an array: entry by entry, a non-string refused, a
  * 65th entry refused; then entry by entry as msc_record_set_list() does,
@@ -738,6 +881,11 @@ static int convert_list(store *st, PyObject *v, cell *c)
 	if (grow(&arr, &st->icap, st->nitems + (size_t)n, sizeof(char *), st->items_local))
 		return -1;
 	st->items = arr;
+	arr = st->names ? st->names->ids : NULL;
+	if (st->names && grow(&arr, &st->names->idcap, st->nitems + (size_t)n, sizeof(uint32_t), NULL))
+		return -1;
+	if (st->names)
+		st->names->ids = arr;
 	for (i = 0; i < n; i++) {
 		Py_ssize_t len;
 		int kept;
@@ -746,10 +894,15 @@ static int convert_list(store *st, PyObject *v, cell *c)
 			return -1;
 		if (nul == NO_INDEX && memchr(s, '\0', (size_t)len))
 			nul = (size_t)i;
-		st->items[st->nitems + (size_t)i] = s;
-		/* the list itself may change once the GIL is released: hold the entries */
-		if (!kept && store_keep(st, objs[i]))
+		/* the list itself may change once the GIL is released: hold the
+		 * entries, or their names */
+		if (st->names)
+			s = name_of(st, objs[i], s, (size_t)len, kept, st->nitems + (size_t)i);
+		else if (!kept && store_keep(st, objs[i]))
+			s = NULL;
+		if (!s)
 			return -1;
+		st->items[st->nitems + (size_t)i] = s;
 	}
 	c->u.off = st->nitems;
 	c->n = (size_t)n;
@@ -768,9 +921,9 @@ static int convert_list(store *st, PyObject *v, cell *c)
  * str -> word; list or tuple -> list. Anything else goes once through the context's `plain` (numpy
  * scalars and arrays, pandas NA) and is C_OTHER if it is still none of
  * these. `hold`: keep a reference to a str used (a record dict may change
- * once the GIL is released; a column list is private and holds its own).
- * `top`: may use `plain` and the memo. Returns -1 only with a Python
- * exception (memory, or `plain` raised).
+ * once the GIL is released; a column's memo holds its own). `top`: may
+ * use `plain`. Returns -1 only with a Python exception (memory, or `plain`
+ * raised).
  */
 static int convert(ctx *x, store *st, PyObject *v, cell *c, int hold, int top)
 {
@@ -812,8 +965,6 @@ static int convert(ctx *x, store *st, PyObject *v, cell *c, int hold, int top)
 		c->u.d = d;
 		return 0;
 	}
-	if (top && st->memo && memo_get(st, v, c))
-		return 0;
 	if (PyList_Check(v) || PyTuple_Check(v)) {
 		if (convert_list(st, v, c))
 			return -1;
@@ -828,7 +979,7 @@ static int convert(ctx *x, store *st, PyObject *v, cell *c, int hold, int top)
 		if (rc)
 			return -1;
 	}
-	return top && st->memo ? memo_put(st, v, c) : 0;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ apply */
@@ -848,174 +999,147 @@ static int refuse_at(errinfo *e, int err, int fact, size_t idx)
 }
 
 /*
- * The list values of a DataFrame chunk (msc_list_value: an entry
- * normalised and looked up once), one per distinct entry of a list fact:
- * a cohort's lists combine a few hundred names, so that a row's list is
- * set from the values of its entries instead of doing that again. Found
- * by the entry's UTF-8 pointer (the same str gives the same pointer while
- * the chunk holds it), else by its text. Private to one
- * msc_py_frame_screen() call (one thread, no GIL needed); an entry the
- * library refuses, or one there was no memory for, has no value: its list
- * then goes through msc_record_set_list_at(), which reports it.
+ * What a cell does to its fact: the one value -> setter dispatch, in two
+ * steps. resolve() checks the cell against the fact's type as the JSON
+ * edge checks a value (libmesoscreen/json/record_json.c: value, entry),
+ * and accepts nothing else; run() calls the setter it chose (by fact
+ * index), whose own checks and messages then apply. A column resolves
+ * each distinct value once and runs it for every row that holds it.
  */
-typedef struct lv_slot {
-	uint64_t h;
-	int fact, used;
-	const char *s;
-	msc_list_value *lv;      /* NULL: set the list's entries (refused, or no memory) */
-} lv_slot;
+enum {
+	A_NONE,         /* absent: nothing to set */
+	A_UNSET,        /* msc_record_unset_at() */
+	A_ANSWER,       /* msc_record_set_answer_at(), b the msc_answer */
+	A_NUMBER,       /* msc_record_set_number_at(), u.d */
+	A_WORD,         /* msc_record_set_word_at(), u.s and n */
+	A_LIST,         /* n entries from items[u.off], by msc_record_set_list_at();
+			 * a frame resolves it before the rows into: */
+	A_LIST_VALUES,  /* each entry has a list value (lvs[u.off]): set from them */
+	A_LIST_ITEMS,   /* one has none: set from the entries, as A_LIST */
+	A_LIST_NUL,     /* the n entries before one that holds a NUL, then E_NUL */
+	A_REFUSE        /* a refusal of the binding's own: b the E_*, n its idx */
+};
 
-typedef struct lv_table {
-	lv_slot *v;
-	size_t cap, n;           /* cap a power of two */
-} lv_table;
+typedef struct action {
+	cellval u;
+	size_t n;
+	unsigned char op;
+	signed char b;
+} action;
 
-typedef struct lv_cache {
-	const msc_rules *rules;
-	lv_table by_ptr, by_text;  /* by_text owns the values */
-} lv_cache;
-
-static void lv_cache_release(lv_cache *lc)
+/* "yes", "no" or "unknown": what msc_record_set_word_at() makes of them
+ * for a yes/no fact is msc_record_set_answer_at() (record.h), without
+ * checking and matching the text for each row. */
+static int answer_word(const char *s, size_t n, signed char *answer)
 {
-	size_t i;
-	for (i = 0; i < lc->by_text.cap; i++)
-		msc_list_value_free(lc->by_text.v[i].lv);
-	free(lc->by_text.v);
-	free(lc->by_ptr.v);
-	memset(&lc->by_text, 0, sizeof(lc->by_text));
-	memset(&lc->by_ptr, 0, sizeof(lc->by_ptr));
+	if (n == 3 && memcmp(s, "yes", 3) == 0)
+		*answer = MSC_YES;
+	else if (n == 2 && memcmp(s, "no", 2) == 0)
+		*answer = MSC_NO;
+	else if (n == 7 && memcmp(s, "unknown", 7) == 0)
+		*answer = MSC_UNKNOWN;
+	else
+		return 0;
+	return 1;
 }
 
-/* The slot of (fact, s) in a table, empty if it is not there; NULL if
- * there is no memory to grow it. */
-static lv_slot *lv_find(lv_table *t, uint64_t h, int fi, const char *s, int by_text)
+static void refusal_action(action *a, int err, size_t idx)
 {
-	size_t i;
-
-	if (2 * (t->n + 1) > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		lv_slot *v = calloc(cap, sizeof(lv_slot));
-		if (!v)
-			return NULL;
-		for (i = 0; i < t->cap; i++)
-			if (t->v[i].used) {
-				size_t k = (size_t)t->v[i].h & (cap - 1);
-				while (v[k].used)
-					k = (k + 1) & (cap - 1);
-				v[k] = t->v[i];
-			}
-		free(t->v);
-		t->v = v;
-		t->cap = cap;
-	}
-	for (i = (size_t)h & (t->cap - 1); t->v[i].used; i = (i + 1) & (t->cap - 1))
-		if (t->v[i].h == h && t->v[i].fact == fi && (by_text ? strcmp(t->v[i].s, s) == 0 : t->v[i].s == s))
-			break;
-	return &t->v[i];
+	a->op = A_REFUSE;
+	a->b = (signed char)err;
+	a->n = idx;
 }
 
-static void lv_put(lv_table *t, lv_slot *sl, uint64_t h, int fi, const char *s, msc_list_value *lv)
-{
-	sl->used = 1;
-	sl->h = h;
-	sl->fact = fi;
-	sl->s = s;
-	sl->lv = lv;
-	t->n++;
-}
-
-/* The value of one entry of list fact fi, made on first use; NULL if the
- * list must be set entry by entry. */
-static const msc_list_value *lv_get(lv_cache *lc, int fi, const char *s)
-{
-	uint64_t h = mix((uint64_t)(uintptr_t)s ^ (uint64_t)(unsigned)fi), ht;
-	lv_slot *sp = lv_find(&lc->by_ptr, h, fi, s, 0), *st;
-	const unsigned char *q;
-	msc_list_value *lv = NULL;
-
-	if (!sp)
-		return NULL;
-	if (sp->used)
-		return sp->lv;
-	ht = 1469598103934665603ULL ^ (uint64_t)(unsigned)fi;
-	for (q = (const unsigned char *)s; *q; q++)
-		ht = (ht ^ *q) * 1099511628211ULL;
-	ht = mix(ht);
-	if (!(st = lv_find(&lc->by_text, ht, fi, s, 1)))
-		return NULL;
-	if (!st->used) {
-		if (msc_list_value_new(&lv, lc->rules, (size_t)fi, &s, NULL, 1))
-			lv = NULL;
-		lv_put(&lc->by_text, st, ht, fi, s, lv);
-	}
-	lv_put(&lc->by_ptr, sp, h, fi, s, st->lv);
-	return st->lv;
-}
-
-/* Sets a list cell from its entries' values; -1 if one has none. */
-static int lv_set(lv_cache *lc, msc_record *rec, int fi, const cell *c, const char *const *items, int *rc)
-{
-	const msc_list_value *lvs[MSC_MAX_LIST];
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		if (!(lvs[i] = lv_get(lc, fi, items[c->u.off + i])))
-			return -1;
-	*rc = msc_record_set_list_values(rec, (size_t)fi, lvs, c->n);
-	return 0;
-}
-
-/*
- * The one value -> setter dispatch: what the JSON edge accepts for each
- * type of fact (libmesoscreen/json/record_json.c: value, entry), and
- * nothing else, through the same setters (by fact index). Runs without the
- * GIL. `lists`, if not NULL, holds the list values a list is set from
- * (the same entries, normalised once). Returns the setter's status, or a
- * refusal of the binding's own described in `e`.
- */
-static int apply(const ctx *x, msc_record *rec, int fi, const cell *c, const char *const *items, lv_cache *lists,
-		 errinfo *e)
+static void resolve(const ctx *x, int fi, const cell *c, action *a)
 {
 	const pyfact *f = &x->facts[fi];
-	size_t at = (size_t)fi;
-	int rc;
 
+	a->u = c->u;
+	a->n = c->n;
+	a->b = 0;
 	switch (c->kind) {
 	case C_ABSENT:
-		return MSC_OK;
+		a->op = A_NONE;
+		return;
 	case C_NULL:
-		return msc_record_unset_at(rec, at);
+		a->op = A_UNSET;
+		return;
 	case C_BOOL:
-		if (f->kind == FK_YESNO)
-			return msc_record_set_answer_at(rec, at, c->b ? MSC_YES : MSC_NO);
-		break;
+		if (f->kind != FK_YESNO)
+			break;
+		a->op = A_ANSWER;
+		a->b = c->b ? MSC_YES : MSC_NO;
+		return;
 	case C_NUMBER:
-		if (f->kind == FK_NUMBER)
-			return msc_record_set_number_at(rec, at, c->u.d);
-		break;
+		if (f->kind != FK_NUMBER)
+			break;
+		a->op = A_NUMBER;
+		return;
 	case C_WORD:
-		if (f->kind == FK_YESNO || f->kind == FK_ENUM)
-			return c->b ? refuse_at(e, E_NUL, fi, NO_INDEX) : msc_record_set_word_at(rec, at, c->u.s, c->n);
-		if (f->kind == FK_NUMBER && f->accepts_never && !c->b && strcmp(c->u.s, "never") == 0)
-			return msc_record_set_word_at(rec, at, c->u.s, c->n);
-		break;
+		if (f->kind == FK_YESNO || f->kind == FK_ENUM) {
+			if (c->b)
+				refusal_action(a, E_NUL, NO_INDEX);
+			else
+				a->op = f->kind == FK_YESNO && answer_word(c->u.s, c->n, &a->b) ? A_ANSWER : A_WORD;
+			return;
+		}
+		if (f->kind != FK_NUMBER || !f->accepts_never || c->b || strcmp(c->u.s, "never") != 0)
+			break;
+		a->op = A_WORD;
+		return;
 	case C_LIST:
 		if (f->kind != FK_LIST)
 			break;
 		if (c->b == E_ITEM || c->b == E_LONG)
-			return refuse_at(e, c->b, fi, c->n);
-		if (lists && c->b != E_NUL && lv_set(lists, rec, fi, c, items, &rc) == 0)
-			return rc;
-		/* entry n holds a NUL: the setter checks the entries before it
-		 * first, as it would in one call (the record is emptied anyway) */
-		rc = msc_record_set_list_at(rec, at, c->n ? items + c->u.off : NULL, NULL, c->n);
-		if (rc || c->b != E_NUL)
-			return rc;
-		return refuse_at(e, E_NUL, fi, c->n);
+			refusal_action(a, c->b, c->n);
+		else
+			a->op = c->b == E_NUL ? A_LIST_NUL : A_LIST;
+		return;
 	default:
 		break;
 	}
-	return refuse_at(e, E_TYPE, fi, NO_INDEX);
+	refusal_action(a, E_TYPE, NO_INDEX);
+}
+
+/* Runs an action (no GIL needed): the setter's status, or a refusal of the
+ * binding's own described in `e`. A list is set from its entries here. */
+static int run(msc_record *rec, int fi, const action *a, const char *const *items, errinfo *e)
+{
+	size_t at = (size_t)fi;
+	int rc;
+
+	switch (a->op) {
+	case A_NONE:
+		return MSC_OK;
+	case A_UNSET:
+		return msc_record_unset_at(rec, at);
+	case A_ANSWER:
+		return msc_record_set_answer_at(rec, at, (msc_answer)a->b);
+	case A_NUMBER:
+		return msc_record_set_number_at(rec, at, a->u.d);
+	case A_WORD:
+		return msc_record_set_word_at(rec, at, a->u.s, a->n);
+	case A_LIST:
+	case A_LIST_VALUES: /* (a frame sets these itself) */
+	case A_LIST_ITEMS:
+		return msc_record_set_list_at(rec, at, a->n ? items + a->u.off : NULL, NULL, a->n);
+	case A_LIST_NUL:
+		/* the setter checks the entries before it first, as it would in
+		 * one call (the record is emptied anyway) */
+		rc = msc_record_set_list_at(rec, at, a->n ? items + a->u.off : NULL, NULL, a->n);
+		return rc ? rc : refuse_at(e, E_NUL, fi, a->n);
+	default:
+		return refuse_at(e, a->b, fi, a->n);
+	}
+}
+
+/* A cell of a record dict, resolved and run. */
+static int apply(const ctx *x, msc_record *rec, int fi, const cell *c, const char *const *items, errinfo *e)
+{
+	action a;
+
+	resolve(x, fi, c, &a);
+	return run(rec, fi, &a, items, e);
 }
 
 /* The message of a refusal of the binding's own (the JSON edge's words). */
@@ -1257,7 +1381,7 @@ static int fill_record(const ctx *x, msc_record *rec, const op *ops, size_t n, c
 	msc_record_clear(rec);
 	for (i = 0; i < n && rc == MSC_OK; i++)
 		rc = ops[i].fact < 0 ? msc_record_set_present(rec, x->sections[-1 - ops[i].fact])
-				     : apply(x, rec, ops[i].fact, &ops[i].c, items, NULL, e);
+				     : apply(x, rec, ops[i].fact, &ops[i].c, items, e);
 	if (rc) {
 		if (libmsg)
 			snprintf(libmsg, libmsg_size, "%s", e->err ? "" : msc_error_message());
@@ -1826,50 +1950,387 @@ done:
 
 /* ---------------------------------------------------------------- columns */
 
+/*
+ * A chunk of a DataFrame, converted under the GIL and filled without it.
+ * A column of objects (a list, or a numpy array of objects) becomes one
+ * action per distinct value and, per row, the index of its action: None,
+ * False and True once per column, a str, a list or any other object once
+ * per column and object (the memo), a number once per row; a row that
+ * holds the object of the row before takes its action again. A float64 or
+ * bool buffer is read as it is while the rows are filled. Each list action
+ * finds the values of its entries once, before the rows (A_LIST_VALUES), so
+ * that a row sets its list in one call, without a look-up per entry. Only
+ * the conversion (and its results) are shared between rows: every row is
+ * filled and screened.
+ */
+enum { COL_OBJECTS, COL_DOUBLES, COL_BOOLS };
+
+typedef struct fcol {
+	int fact, kind;
+	uint32_t fixed[3];        /* the actions of None, False, True (NO_ACTION until used) */
+	const void *data;         /* COL_DOUBLES, COL_BOOLS: the buffer's values */
+	Py_buffer view;           /* held until the chunk is screened */
+	int has_view;
+} fcol;
+
 typedef struct frame {
 	const ctx *x;
 	size_t rows, cols;
-	int *facts;               /* per column */
-	cell *cells;              /* rows x cols, row by row */
+	fcol *col;
+	uint32_t *idx;            /* rows x cols, row by row: a COL_OBJECTS cell's action */
+	action *acts;
+	size_t nacts, acap;
 	const char *const *items;
+	const msc_list_value **lvs; /* per entry of items: its value, once its list is resolved */
 	errinfo *errs;            /* per row: a refusal of the binding's own */
-	lv_cache lists;           /* the chunk's list values */
+	lv_names names;           /* the chunk's list entries by name */
 } frame;
 
-/* msc_batch_fill_fn: row i's cells, column by column (no GIL). */
+/* Adds the action of a cell of column c; NO_ACTION with an exception. */
+static uint32_t add_action(frame *fr, size_t c, const cell *cl)
+{
+	void *arr = fr->acts;
+
+	if (fr->nacts >= NO_ACTION) {
+		PyErr_NoMemory();
+		return NO_ACTION;
+	}
+	if (grow(&arr, &fr->acap, fr->nacts + 1, sizeof(action), NULL))
+		return NO_ACTION;
+	fr->acts = arr;
+	resolve(fr->x, fr->col[c].fact, cl, &fr->acts[fr->nacts]);
+	return (uint32_t)fr->nacts++;
+}
+
+/* Is `data` a numpy array (exactly: its array interface is numpy's own)?
+ * -1 with an exception. Only an imported numpy can have made one. */
+static int is_ndarray(PyObject *data)
+{
+	PyObject *name, *np, *t;
+	int is;
+
+	if (!(name = PyUnicode_FromString("numpy")))
+		return -1;
+	np = PyImport_GetModule(name);
+	Py_DECREF(name);
+	if (!np)
+		return PyErr_Occurred() ? -1 : 0;
+	t = PyObject_GetAttrString(np, "ndarray");
+	Py_DECREF(np);
+	if (!t) {
+		PyErr_Clear();
+		return 0;
+	}
+	is = (PyObject *)Py_TYPE(data) == t;
+	Py_DECREF(t);
+	return is;
+}
+
+/* The objects of a contiguous one-dimensional numpy array of objects, as
+ * its array interface gives them: 1, 0 if it is another array, -1 with an
+ * exception. A slot may be NULL (None). */
+static int array_objects(PyObject *data, size_t rows, PyObject *const **objs)
+{
+	PyObject *ai = PyObject_GetAttrString(data, "__array_interface__");
+	PyObject *type, *shape, *strides, *ptr;
+	int rc = 0;
+
+	if (!ai)
+		return -1;
+	if (!PyDict_Check(ai)) {
+		Py_DECREF(ai);
+		return 0;
+	}
+	type = PyDict_GetItemString(ai, "typestr");
+	shape = PyDict_GetItemString(ai, "shape");
+	strides = PyDict_GetItemString(ai, "strides");
+	ptr = PyDict_GetItemString(ai, "data");
+	if (type && PyUnicode_Check(type) && PyUnicode_CompareWithASCIIString(type, "|O") == 0 && shape &&
+	    PyTuple_Check(shape) && PyTuple_GET_SIZE(shape) == 1 && ptr && PyTuple_Check(ptr) &&
+	    PyTuple_GET_SIZE(ptr) >= 1 && (!strides || strides == Py_None)) {
+		size_t n = PyLong_AsSize_t(PyTuple_GET_ITEM(shape, 0));
+		void *p = PyLong_AsVoidPtr(PyTuple_GET_ITEM(ptr, 0));
+		if (PyErr_Occurred()) {
+			rc = -1;
+		} else if (n != rows) {
+			PyErr_Format(PyExc_ValueError, "%zu values for %zu rows", n, rows);
+			rc = -1;
+		} else {
+			*objs = p;
+			rc = 1;
+		}
+	}
+	Py_DECREF(ai);
+	return rc;
+}
+
+/* The objects of a column of objects (a list, or a numpy array of
+ * objects): 1, 0 if it is neither, -1 with an exception. Found again
+ * after Python code ran (`plain`), since that code may change it. */
+static int column_objects(PyObject *data, size_t rows, size_t c, PyObject *const **objs)
+{
+	int rc;
+
+	if (PyList_Check(data)) {
+		if ((size_t)PyList_GET_SIZE(data) != rows) {
+			PyErr_Format(PyExc_ValueError, "column %zu: %zd values for %zu rows", c, PyList_GET_SIZE(data),
+				     rows);
+			return -1;
+		}
+		*objs = PySequence_Fast_ITEMS(data);
+		return 1;
+	}
+	if ((rc = is_ndarray(data)) <= 0)
+		return rc;
+	if ((rc = array_objects(data, rows, objs)) < 0 && PyErr_ExceptionMatches(PyExc_ValueError)) {
+		PyErr_Clear();
+		PyErr_Format(PyExc_ValueError, "column %zu: an array of other than %zu values", c, rows);
+	}
+	return rc;
+}
+
+/* The action of None, False or True in column c, made on first use. */
+static uint32_t fixed_action(ctx *x, store *st, frame *fr, size_t c, PyObject *v)
+{
+	uint32_t *k = &fr->col[c].fixed[v == Py_None ? 0 : v == Py_False ? 1 : 2];
+	cell cl;
+
+	if (*k == NO_ACTION && convert(x, st, v, &cl, 0, 0) == 0)
+		*k = add_action(fr, c, &cl);
+	return *k;
+}
+
+/* The action of an object of column c (data), converted if the column has
+ * not seen it yet; NO_ACTION with an exception. The memo holds the object
+ * (and the store its str or its list's entries). */
+static uint32_t object_action(ctx *x, store *st, frame *fr, size_t c, PyObject *v, PyObject *data,
+			      PyObject *const **objs)
+{
+	uint32_t k;
+	cell cl;
+	int other, rc;
+
+	if (v == Py_None || v == Py_False || v == Py_True)
+		return fixed_action(x, st, fr, c, v);
+	if (PyFloat_CheckExact(v) || PyLong_CheckExact(v))
+		return convert(x, st, v, &cl, 0, 0) ? NO_ACTION : add_action(fr, c, &cl);
+	if ((k = memo_get(st, v, (uint32_t)c)) != NO_ACTION)
+		return k;
+	/* anything but these goes through `plain`, which may run any code */
+	other = !PyUnicode_Check(v) && !PyList_Check(v) && !PyTuple_Check(v) && !PyFloat_Check(v) && !PyLong_Check(v);
+	Py_INCREF(v);
+	rc = convert(x, st, v, &cl, 0, 1);
+	if (rc == 0 && ((k = add_action(fr, c, &cl)) == NO_ACTION || memo_put(st, v, (uint32_t)c, k)))
+		rc = -1;
+	Py_DECREF(v);
+	if (rc == 0 && other && column_objects(data, fr->rows, c, objs) <= 0) {
+		if (!PyErr_Occurred())
+			PyErr_Format(PyExc_RuntimeError, "column %zu changed while it was read", c);
+		rc = -1;
+	}
+	return rc ? NO_ACTION : k;
+}
+
+/*
+ * A column's objects are scattered in memory, and a list's entries more so
+ * (each row's list made apart, by a JSON reader for instance): what
+ * converting a row reads is fetched ahead of its turn, a step at a time,
+ * as each step's address arrives: the object; in a column of lists, then
+ * its memo slot and its array of entries, then the entries.
+ */
+#define AHEAD 4
+#define AHEAD_ENTRIES 4
+
+static void prefetch_lists(const store *st, size_t c, PyObject *const *objs, size_t r, size_t rows)
+{
+	PyObject *v;
+	Py_ssize_t i;
+
+	if (r + 2 * AHEAD < rows && (v = objs[r + 2 * AHEAD]) && PyList_CheckExact(v))
+		PREFETCH(PySequence_Fast_ITEMS(v));
+	if (r + AHEAD < rows && (v = objs[r + AHEAD])) {
+		PREFETCH(&st->memo[memo_hash(st, v, (uint32_t)c)]);
+		if (PyList_CheckExact(v))
+			for (i = 0; i < PyList_GET_SIZE(v) && i < AHEAD_ENTRIES; i++) {
+				PREFETCH(PyList_GET_ITEM(v, i));
+				PREFETCH((const char *)PyList_GET_ITEM(v, i) + 64);
+			}
+	}
+}
+
+/* A column of objects into its cells' actions. */
+static int frame_objects(ctx *x, store *st, frame *fr, size_t c, PyObject *data, PyObject *const *objs)
+{
+	uint32_t *out = fr->idx + c, k = NO_ACTION;
+	PyObject *prev = NULL;
+	int lists = 0;
+	size_t r;
+
+	for (r = 0; r < fr->rows; r++, out += fr->cols) {
+		PyObject *v = objs[r] ? objs[r] : Py_None;
+		if (r + 3 * AHEAD < fr->rows)
+			PREFETCH(objs[r + 3 * AHEAD]);
+		if (lists)
+			prefetch_lists(st, c, objs, r, fr->rows);
+		/* a column often repeats the object of the row before */
+		if (v != prev) {
+			if ((k = object_action(x, st, fr, c, v, data, &objs)) == NO_ACTION)
+				return -1;
+			lists = lists || PyList_CheckExact(v);
+			prev = v;
+		}
+		*out = k;
+	}
+	return 0;
+}
+
+/* A float64 or bool column, read while the rows are filled: the buffer is
+ * held (and its array cannot resize) until the chunk is screened. */
+static int frame_buffer(frame *fr, size_t c, PyObject *data)
+{
+	fcol *col = &fr->col[c];
+	Py_buffer *view = &col->view;
+
+	if (PyObject_GetBuffer(data, view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+		return -1;
+	col->has_view = 1;
+	col->data = view->buf;
+	if (view->format && strcmp(view->format, "d") == 0 && view->itemsize == sizeof(double) &&
+	    (size_t)view->len == fr->rows * sizeof(double)) {
+		col->kind = COL_DOUBLES;
+	} else if (view->format && strcmp(view->format, "?") == 0 && view->itemsize == 1 &&
+		   (size_t)view->len == fr->rows) {
+		col->kind = COL_BOOLS;
+	} else {
+		PyErr_Format(PyExc_TypeError, "column %zu: expected a list, or %zu float64 or bool values", c,
+			     fr->rows);
+		return -1;
+	}
+	return 0;
+}
+
+/* One column (fact, values) into the frame. */
+static int frame_column(ctx *x, store *st, frame *fr, size_t c, PyObject *t)
+{
+	PyObject *const *objs = NULL, *data;
+	long fi;
+	int rc;
+
+	if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 2 || !PyLong_Check(PyTuple_GET_ITEM(t, 0))) {
+		PyErr_Format(PyExc_TypeError, "column %zu: expected (fact_index, values)", c);
+		return -1;
+	}
+	fi = PyLong_AsLong(PyTuple_GET_ITEM(t, 0));
+	if (fi < 0 || (size_t)fi >= x->nfacts) {
+		if (!PyErr_Occurred())
+			PyErr_Format(PyExc_ValueError, "column %zu: no fact %ld", c, fi);
+		return -1;
+	}
+	fr->col[c].fact = (int)fi;
+	fr->names.fact = (int)fi;
+	fr->col[c].fixed[0] = fr->col[c].fixed[1] = fr->col[c].fixed[2] = NO_ACTION;
+	data = PyTuple_GET_ITEM(t, 1);
+	if ((rc = column_objects(data, fr->rows, c, &objs)) < 0)
+		return -1;
+	return rc ? frame_objects(x, st, fr, c, data, objs) : frame_buffer(fr, c, data);
+}
+
+/* Resolves a list action: the values of its entries, if each has one
+ * (else its entries are set, and the setter reports them). */
+static void list_values(frame *fr, action *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (!(fr->lvs[a->u.off + i] = name_value(&fr->names, fr->names.ids[a->u.off + i]))) {
+			a->op = A_LIST_ITEMS;
+			return;
+		}
+	a->op = A_LIST_VALUES;
+}
+
+/* Without the GIL, before the rows: every list action resolved, in one
+ * pass over the chunk's actions (each name's value made on first use). */
+static void frame_lists(frame *fr)
+{
+	size_t i;
+
+	for (i = 0; i < fr->nacts; i++)
+		if (fr->acts[i].op == A_LIST)
+			list_values(fr, &fr->acts[i]);
+}
+
+static int frame_action(frame *fr, msc_record *rec, int fi, const action *a, errinfo *e)
+{
+	switch (a->op) {
+	case A_ANSWER:
+		return msc_record_set_answer_at(rec, (size_t)fi, (msc_answer)a->b);
+	case A_UNSET:
+		return msc_record_unset_at(rec, (size_t)fi);
+	case A_LIST_VALUES:
+		return msc_record_set_list_values(rec, (size_t)fi, a->n ? fr->lvs + a->u.off : NULL, a->n);
+	default:
+		return run(rec, fi, a, fr->items, e);
+	}
+}
+
+/* A value of a float64 or bool buffer, as the cell convert() makes of it. */
+static int frame_value(const frame *fr, msc_record *rec, const fcol *col, size_t i, errinfo *e)
+{
+	action a;
+	cell cl;
+
+	memset(&cl, 0, sizeof(cl));
+	if (col->kind == COL_DOUBLES) {
+		cl.u.d = ((const double *)col->data)[i];
+		cl.kind = isnan(cl.u.d) ? C_NULL : C_NUMBER;
+	} else {
+		cl.kind = C_BOOL;
+		cl.b = ((const unsigned char *)col->data)[i] != 0;
+	}
+	resolve(fr->x, col->fact, &cl, &a);
+	return run(rec, col->fact, &a, NULL, e);
+}
+
+/* msc_batch_fill_fn: row i, column by column (no GIL). */
 static int frame_fill(msc_record *rec, size_t i, void *arg)
 {
 	frame *fr = arg;
-	const cell *row = fr->cells + i * fr->cols;
+	const uint32_t *row = fr->idx + i * fr->cols;
+	errinfo e = { E_NONE, 0, 0 };
+	int rc = MSC_OK;
 	size_t c;
 
-	for (c = 0; c < fr->cols; c++) {
-		errinfo e = { E_NONE, 0, 0 };
-		int rc = apply(fr->x, rec, fr->facts[c], &row[c], fr->items, &fr->lists, &e);
-		if (rc) {
-			if (e.err)
-				fr->errs[i] = e;
-			return rc;
-		}
+	/* the next row's actions (a number's, a list's) are fetched while
+	 * this one is screened */
+	if (i + 1 < fr->rows)
+		for (c = 0; c < fr->cols; c++)
+			if (fr->col[c].kind == COL_OBJECTS)
+				PREFETCH(&fr->acts[row[fr->cols + c]]);
+	for (c = 0; c < fr->cols && rc == MSC_OK; c++) {
+		const fcol *col = &fr->col[c];
+		rc = col->kind == COL_OBJECTS ? frame_action(fr, rec, col->fact, &fr->acts[row[c]], &e)
+					      : frame_value(fr, rec, col, i, &e);
 	}
-	return MSC_OK;
+	fr->errs[i] = e;
+	return rc;
 }
 
 /* A batch's fired ids as a tuple of str, the same tuple for the same text. */
 static PyObject *fired_tuple(ctx *x, const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
+	size_t n = s ? strlen(s) : 0;
+	uint64_t h;
 	const char *q;
 	fired_slot *sl;
 	PyObject *t;
 	Py_ssize_t count, j = 0;
 
-	if (!s || !*s)
+	if (!n)
 		return PyTuple_New(0);
-	for (q = s; *q; q++)
-		h = (h ^ (unsigned char)*q) * 1099511628211ULL;
-	sl = &x->fired[mix(h) >> (64 - FIRED_BITS)];
-	if (sl->t && sl->h == h && strcmp(sl->s, s) == 0) {
+	h = bytes_hash(s, n);
+	sl = &x->fired[h >> (64 - FIRED_BITS)];
+	if (sl->t && sl->h == h && sl->n == n && memcmp(sl->s, s, n) == 0) {
 		Py_INCREF(sl->t);
 		return sl->t;
 	}
@@ -1891,67 +2352,13 @@ static PyObject *fired_tuple(ctx *x, const char *s)
 	free(sl->s);
 	Py_XDECREF(sl->t);
 	sl->t = NULL;
-	if ((sl->s = dup_text(s, (size_t)(q - s) - 1))) {
+	if ((sl->s = dup_text(s, n))) {
 		sl->h = h;
+		sl->n = n;
 		Py_INCREF(t);
 		sl->t = t;
 	}
 	return t;
-}
-
-/* One column into its cells: a list of values, or a float64 / bool buffer. */
-static int frame_column(ctx *x, store *st, frame *fr, size_t c, PyObject *data)
-{
-	size_t r;
-
-	if (PyList_Check(data)) {
-		if ((size_t)PyList_GET_SIZE(data) != fr->rows) {
-			PyErr_Format(PyExc_ValueError, "column %zu: %zd values for %zu rows", c,
-				     PyList_GET_SIZE(data), fr->rows);
-			return -1;
-		}
-		/* the list (private to the caller) holds the values for us */
-		if (store_keep(st, data))
-			return -1;
-		for (r = 0; r < fr->rows; r++) {
-			PyObject *v = PyList_GET_ITEM(data, (Py_ssize_t)r);
-			cell *cl = &fr->cells[r * fr->cols + c];
-			/* a column often repeats the value of the row before */
-			if (r && v == PyList_GET_ITEM(data, (Py_ssize_t)r - 1))
-				*cl = cl[-(ptrdiff_t)fr->cols];
-			else if (convert(x, st, v, cl, 0, 1))
-				return -1;
-		}
-		return 0;
-	} else {
-		Py_buffer view;
-		int rc = 0;
-		if (PyObject_GetBuffer(data, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
-			return -1;
-		if (view.format && strcmp(view.format, "d") == 0 && view.itemsize == sizeof(double) &&
-		    (size_t)view.len == fr->rows * sizeof(double)) {
-			const double *d = view.buf;
-			for (r = 0; r < fr->rows; r++) {
-				cell *cl = &fr->cells[r * fr->cols + c];
-				cl->kind = isnan(d[r]) ? C_NULL : C_NUMBER;
-				cl->u.d = d[r];
-			}
-		} else if (view.format && strcmp(view.format, "?") == 0 && view.itemsize == 1 &&
-			   (size_t)view.len == fr->rows) {
-			const unsigned char *b = view.buf;
-			for (r = 0; r < fr->rows; r++) {
-				cell *cl = &fr->cells[r * fr->cols + c];
-				cl->kind = C_BOOL;
-				cl->b = b[r] != 0;
-			}
-		} else {
-			PyErr_Format(PyExc_TypeError, "column %zu: expected a list, or %zu float64 or bool values", c,
-				     fr->rows);
-			rc = -1;
-		}
-		PyBuffer_Release(&view);
-		return rc;
-	}
 }
 
 static PyObject *frame_output(ctx *x, const msc_batch *batch, const frame *fr)
@@ -1996,6 +2403,21 @@ done:
 	return out;
 }
 
+static void frame_release(frame *fr)
+{
+	size_t c;
+
+	for (c = 0; fr->col && c < fr->cols; c++)
+		if (fr->col[c].has_view)
+			PyBuffer_Release(&fr->col[c].view);
+	names_release(&fr->names);
+	free(fr->col);
+	free(fr->idx);
+	free(fr->acts);
+	free(fr->lvs);
+	free(fr->errs);
+}
+
 PyObject *msc_py_frame_screen(PyObject *cap, msc_batch *batch, PyObject *columns, size_t rows)
 {
 	ctx *x = get_ctx(cap);
@@ -2014,42 +2436,34 @@ PyObject *msc_py_frame_screen(PyObject *cap, msc_batch *batch, PyObject *columns
 	memset(&fr, 0, sizeof(fr));
 	store_init(&st, NULL, 0, NULL, 0);
 	fr.x = x;
-	fr.lists.rules = x->rules;
+	fr.names.rules = x->rules;
+	st.names = &fr.names;
 	fr.rows = rows;
 	fr.cols = (size_t)PyList_GET_SIZE(columns);
-	if (fr.cols && rows > SIZE_MAX / sizeof(cell) / fr.cols) {
+	if (fr.cols && rows > SIZE_MAX / sizeof(uint32_t) / fr.cols) {
 		PyErr_NoMemory();
 		goto done;
 	}
-	if (!(fr.facts = calloc(fr.cols ? fr.cols : 1, sizeof(int))) ||
-	    !(fr.cells = calloc(rows * fr.cols + 1, sizeof(cell))) ||
-	    !(fr.errs = calloc(rows ? rows : 1, sizeof(errinfo)))) {
+	if (!(fr.col = calloc(fr.cols ? fr.cols : 1, sizeof(fcol))) ||
+	    !(fr.idx = malloc((rows * fr.cols + 1) * sizeof(uint32_t))) ||
+	    !(fr.errs = malloc((rows ? rows : 1) * sizeof(errinfo)))) {
 		PyErr_NoMemory();
 		goto done;
 	}
 	if (memo_init(&st, 1024))
 		goto done;
-	/* under the GIL: each column once into cells */
-	for (c = 0; c < fr.cols; c++) {
-		PyObject *t = PyList_GET_ITEM(columns, (Py_ssize_t)c);
-		long fi;
-		if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 2 || !PyLong_Check(PyTuple_GET_ITEM(t, 0))) {
-			PyErr_Format(PyExc_TypeError, "column %zu: expected (fact_index, values)", c);
+	/* under the GIL: each column once into actions */
+	for (c = 0; c < fr.cols; c++)
+		if (frame_column(x, &st, &fr, c, PyList_GET_ITEM(columns, (Py_ssize_t)c)))
 			goto done;
-		}
-		fi = PyLong_AsLong(PyTuple_GET_ITEM(t, 0));
-		if (fi < 0 || (size_t)fi >= x->nfacts) {
-			if (!PyErr_Occurred())
-				PyErr_Format(PyExc_ValueError, "column %zu: no fact %ld", c, fi);
-			goto done;
-		}
-		fr.facts[c] = (int)fi;
-		if (frame_column(x, &st, &fr, c, PyTuple_GET_ITEM(t, 1)))
-			goto done;
-	}
 	fr.items = st.items;
+	if (st.nitems && !(fr.lvs = malloc(st.nitems * sizeof(*fr.lvs)))) {
+		PyErr_NoMemory();
+		goto done;
+	}
 	/* without it: every row through the batch */
 	Py_BEGIN_ALLOW_THREADS
+	frame_lists(&fr);
 	rc = msc_batch_screen_fill(batch, rows, frame_fill, &fr);
 	Py_END_ALLOW_THREADS
 	if (rc < 0) {
@@ -2058,10 +2472,7 @@ PyObject *msc_py_frame_screen(PyObject *cap, msc_batch *batch, PyObject *columns
 	}
 	out = frame_output(x, batch, &fr);
 done:
+	frame_release(&fr);
 	store_release(&st);
-	lv_cache_release(&fr.lists);
-	free(fr.facts);
-	free(fr.cells);
-	free(fr.errs);
 	return out;
 }

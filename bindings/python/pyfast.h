@@ -55,12 +55,14 @@ PyObject *msc_py_pool_new(PyObject *ctx, size_t size);
 PyObject *msc_py_screen_many(PyObject *ctx, PyObject *pool, PyObject *records);
 
 /* Screens `rows` flat records given as columns: a list of (fact_index,
- * values) where values is a list of Python values (None or NaN unknown) or
- * a contiguous buffer of float64 (NaN unknown) or bool, `rows` long. The
- * columns are converted under the GIL, then msc_batch_screen_fill() runs
- * without it. Returns (verdicts, rules, errors): bytes with one signed byte
- * per row (the msc_verdict, -1 for a refused row), a list of tuples of the
- * fired rule ids, and a list of (row, message) for the refused rows. */
+ * values) where values is a list or a contiguous numpy array of Python
+ * values (None or NaN unknown), or a contiguous buffer of float64 (NaN
+ * unknown) or bool, `rows` long. The columns are converted under the GIL
+ * (each distinct object of a column once), then msc_batch_screen_fill()
+ * runs without it. Returns (verdicts, rules, errors): bytes with one
+ * signed byte per row (the msc_verdict, -1 for a refused row), a list of
+ * tuples of the fired rule ids, and a list of (row, message) for the
+ * refused rows. */
 PyObject *msc_py_frame_screen(PyObject *ctx, msc_batch *batch, PyObject *columns, size_t rows);
 
 #endif

@@ -4,16 +4,18 @@ Each column the rules know is taken once as a numpy array: a bool or
 float64 column as it is (NaN is unknown), any other as its objects. The
 rows are screened in chunks spread over worker threads (one library batch
 per thread, one shared rule set); for each chunk the extension (pyfast.c)
-converts the chunk's values under the GIL, then fills the library's record
-row by row with the setters by fact index (a list from the list values of
-its names, each name normalised and looked up once per chunk) and screens
-it through msc_batch_screen_fill() with the GIL released, and returns the
-verdicts, the fired rule ids and the errors as columns: no JSON, and no
-Python code per row.
+reads the columns' objects under the GIL (each distinct object of a column
+converted once, and checked against its field once), then fills the
+library's record row by row with the setters by fact index (a list from
+the list values of its names, each name normalised and looked up once per
+chunk) and screens it through msc_batch_screen_fill() with the GIL
+released, and returns the verdicts, the fired rule ids and the errors as
+columns: no JSON, and no Python code per row.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Optional
@@ -29,10 +31,14 @@ if TYPE_CHECKING:
 
 #: Rows below which one thread screens the whole frame.
 _PARALLEL_ROWS = 20000
-#: Rows converted and screened at a time: bounds the memory of a chunk, and
-#: keeps chunks short enough that threads overlap one chunk's conversion
-#: (under the GIL) with another's screening (without it).
-_CHUNK_ROWS = 8192
+#: Rows converted and screened at a time by one worker: bounds the memory of
+#: a chunk (about 4 bytes a cell, plus one action per distinct value), while
+#: an object that many rows share (a list, a str) is converted once a chunk.
+_CHUNK_ROWS = 32768
+#: The same with several workers: chunks short enough that threads overlap
+#: one chunk's conversion (under the GIL) with another's screening (without
+#: it), and finish together.
+_PARALLEL_CHUNK_ROWS = 8192
 
 
 def _columns(ruleset: "RuleSet", df: "pandas.DataFrame", ignore_unknown: bool) -> list[tuple[int, int]]:
@@ -60,20 +66,20 @@ def _columns(ruleset: "RuleSet", df: "pandas.DataFrame", ignore_unknown: bool) -
     return out
 
 
-def _values(series: "pandas.Series", np: Any) -> tuple[bool, Any]:
-    """A column as (of_objects, array): a contiguous bool or float64 array
-    (NaN for a missing number), or an array of its Python objects (None,
-    NaN or pandas' NA for a missing value)."""
+def _values(series: "pandas.Series", np: Any) -> Any:
+    """A column as a contiguous array: of bool or float64 (NaN for a missing
+    number), or of its Python objects (None, NaN or pandas' NA for a
+    missing value)."""
     dt = series.dtype
     if isinstance(dt, np.dtype):
         if dt.kind == "b":
-            return False, np.ascontiguousarray(series.to_numpy(), dtype=np.bool_)
+            return np.ascontiguousarray(series.to_numpy(), dtype=np.bool_)
         if dt.kind in "iuf":
-            return False, np.ascontiguousarray(series.to_numpy(dtype=np.float64))
-        return True, series.to_numpy(dtype=object)
+            return np.ascontiguousarray(series.to_numpy(dtype=np.float64))
+        return np.ascontiguousarray(series.to_numpy(dtype=object))
     if getattr(dt, "kind", "O") in "iuf":  # pandas' nullable Int64, Float64...
-        return False, np.ascontiguousarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
-    return True, series.to_numpy(dtype=object, na_value=None)  # boolean, string, category...
+        return np.ascontiguousarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
+    return np.ascontiguousarray(series.to_numpy(dtype=object, na_value=None))  # boolean, string, category...
 
 
 def screen_frame(ruleset: "RuleSet", df: "pandas.DataFrame", *, ignore_unknown: bool = False,
@@ -87,21 +93,20 @@ def screen_frame(ruleset: "RuleSet", df: "pandas.DataFrame", *, ignore_unknown: 
     if not df.columns.is_unique:
         dup = df.columns[df.columns.duplicated()][0]
         raise RecordError(f"{dup}: duplicate column", "MSC_EFIELD", field=str(dup))
-    specs = [(fact, *_values(df.iloc[:, pos], np)) for fact, pos in _columns(ruleset, df, ignore_unknown)]
+    specs = [(fact, _values(df.iloc[:, pos], np)) for fact, pos in _columns(ruleset, df, ignore_unknown)]
     n = len(df)
 
     if workers is None:
         workers = min(os.cpu_count() or 1, 8) if n >= _PARALLEL_ROWS else 1
     workers = max(1, int(workers))
-    step = _CHUNK_ROWS if workers == 1 else max(2048, min(_CHUNK_ROWS, -(-n // (workers * 4))))
+    step = _CHUNK_ROWS if workers == 1 else max(2048, min(_PARALLEL_CHUNK_ROWS, -(-n // (workers * 4))))
     ctx = ruleset._ctx
 
     def screen(start: int) -> tuple[bytes, list[tuple[str, ...]], list[tuple[int, str]]]:
         stop = min(start + step, n)
-        # a private list of each object column's chunk: it holds the values
-        # while the extension screens without the GIL
-        columns = [(fact, values[start:stop].tolist() if of_objects else values[start:stop])
-                   for fact, of_objects, values in specs]
+        # a view of each column's chunk: the extension reads the objects
+        # under the GIL and holds what it keeps for the screening without it
+        columns = [(fact, values[start:stop]) for fact, values in specs]
         return _c.msc_py_frame_screen(ctx, ruleset._batch(0), columns, stop - start)
 
     starts = range(0, n, step)
@@ -116,13 +121,10 @@ def screen_frame(ruleset: "RuleSet", df: "pandas.DataFrame", *, ignore_unknown: 
         raise RuntimeError(f"screened {len(codes)} rows of {n}")
     verdict = pd.Categorical.from_codes(codes, categories=list(VERDICTS), ordered=True)
 
-    def rules_iter():
-        for p in parts:
-            yield from p[1]
-
-    rules = np.fromiter(rules_iter(), dtype=object, count=n)
+    rules = np.fromiter(itertools.chain.from_iterable(p[1] for p in parts), dtype=object, count=n)
     error = np.full(n, None, dtype=object)
     for p, s in zip(parts, starts):
         for index, message in p[2]:
             error[s + index] = message
-    return pd.DataFrame({"verdict": verdict, "rules": rules, "error": error}, index=df.index)
+    # the three arrays are this call's own: the frame takes them as they are
+    return pd.DataFrame({"verdict": verdict, "rules": rules, "error": error}, index=df.index, copy=False)

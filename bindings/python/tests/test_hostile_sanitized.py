@@ -288,3 +288,42 @@ def test_extension_functions_with_none():
             call()
     assert c.msc_rules_count(None) == 0
     c.msc_rules_free(None)
+
+
+# ------------------------------------------------------------------ a column that changes while it is read
+
+
+def _changing_type(change):
+    """A class whose instances run `change` when the extension asks what
+    they are (mesoscreen's `plain` reads type(value).__module__)."""
+
+    class Meta(type):
+        @property
+        def __module__(cls):
+            change()
+            return "hostile"
+
+    return Meta("Changing", (), {})()
+
+
+def test_a_frame_column_that_changes_while_it_is_read():
+    from mesoscreen import _mesoscreen as c
+
+    rs = mesoscreen.builtin()
+    fact = rs._column_index()["medications"]
+    col = [["aspirin"] for _ in range(100)]
+    col[50] = _changing_type(col.clear)
+    with pytest.raises(ValueError):  # the list shrank: refused, never read past its end
+        c.msc_py_frame_screen(rs._ctx, rs._batch(0), [(fact, col)], 100)
+    np = pytest.importorskip("numpy")
+    arr = np.empty(100, dtype=object)
+    for i in range(100):
+        arr[i] = ["aspirin", f"drug {i}"]
+
+    def clear():
+        arr[:] = None  # frees the lists not read yet
+
+    arr[50] = _changing_type(clear)
+    verdicts, rules, errors = c.msc_py_frame_screen(rs._ctx, rs._batch(0), [(fact, arr)], 100)
+    assert len(verdicts) == len(rules) == 100
+    assert [i for i, _ in errors] == [50] and errors[0][1].startswith("patient.medications: expected a list")
