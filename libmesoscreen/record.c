@@ -335,12 +335,54 @@ static int is_word(const char *s, size_t n, const char *w)
 	return strlen(w) == n && memcmp(s, w, n) == 0;
 }
 
+/* A word the fact takes as it is: yes/no/unknown, "never", one of its enum
+ * values. Such a word is valid text, so only a word that is none of them
+ * needs checking (NUL, length, UTF-8), for the error to say what is wrong.
+ * Returns the setter's status, or NOT_KNOWN (no status) if it is none. */
+#define NOT_KNOWN 1
+static int set_known_word(msc_record *r, int fi, const char *word, size_t n)
+{
+	const msc_fact *f = &r->rules->facts[fi];
+	size_t i;
+
+	switch (f->type) {
+	case MSC_FT_YESNO:
+		if (is_word(word, n, "yes"))
+			return msc__record_set_answer(r, fi, MSC_YES);
+		if (is_word(word, n, "no"))
+			return msc__record_set_answer(r, fi, MSC_NO);
+		if (is_word(word, n, "unknown"))
+			return msc__record_set_answer(r, fi, MSC_UNKNOWN);
+		break;
+	case MSC_FT_NUMBER:
+		if (f->info.accepts_never && is_word(word, n, "never")) {
+			mark_set(r, fi, MSC_VS_NEVER);
+			return MSC_OK;
+		}
+		break;
+	case MSC_FT_ENUM:
+		for (i = 0; i < f->info.value_count; i++)
+			if (is_word(word, n, f->info.values[i])) {
+				r->hot[fi].enum_index = (unsigned char)i;
+				mark_set(r, fi, MSC_VS_VALUE);
+				return MSC_OK;
+			}
+		break;
+	default:
+		break;
+	}
+	return NOT_KNOWN;
+}
+
 int msc__record_set_word(msc_record *r, int fi, const char *word, size_t n)
 {
 	const msc_fact *f = &r->rules->facts[fi];
 	char w[MSC_MAX_TEXT + 1];
 	size_t i;
-	int rc;
+	int rc = set_known_word(r, fi, word, n);
+
+	if (rc != NOT_KNOWN)
+		return rc;
 	if (memchr(word, '\0', n))
 		return msc__fail(MSC_EFIELD, "%s: holds a NUL character", f->info.path);
 	rc = check_text(f, word, n, -1);
@@ -353,42 +395,23 @@ int msc__record_set_word(msc_record *r, int fi, const char *word, size_t n)
 	word = w;
 	switch (f->type) {
 	case MSC_FT_YESNO:
-		if (is_word(word, n, "yes"))
-			return msc__record_set_answer(r, fi, MSC_YES);
-		if (is_word(word, n, "no"))
-			return msc__record_set_answer(r, fi, MSC_NO);
-		if (is_word(word, n, "unknown"))
-			return msc__record_set_answer(r, fi, MSC_UNKNOWN);
 		return msc__fail(MSC_EFIELD, "%s: expected true, false, null, \"yes\", \"no\" or \"unknown\", not \"%s\"",
 				 f->info.path, word);
 	case MSC_FT_NUMBER: {
 		char *end;
-		double d;
-		if (f->info.accepts_never && is_word(word, n, "never")) {
-			mark_set(r, fi, MSC_VS_NEVER);
-			return MSC_OK;
-		}
-		d = strtod(word, &end);
+		double d = strtod(word, &end);
 		if (end == word || *end != '\0')
 			return msc__fail(MSC_EFIELD, "%s: expected a number%s, not \"%s\"", f->info.path,
 					 f->info.accepts_never ? " or \"never\"" : "", word);
 		return msc__record_set_number(r, fi, d);
 	}
-	case MSC_FT_ENUM:
-		for (i = 0; i < f->info.value_count; i++)
-			if (is_word(word, n, f->info.values[i])) {
-				r->hot[fi].enum_index = (unsigned char)i;
-				mark_set(r, fi, MSC_VS_VALUE);
-				return MSC_OK;
-			}
-		{
-			char list[1024] = "";
-			size_t o = 0;
-			for (i = 0; i < f->info.value_count && o < sizeof(list) - 64; i++)
-				o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
-						      f->info.values[i]);
-			return msc__fail(MSC_EFIELD, "%s: \"%s\" is not one of: %s", f->info.path, word, list);
-		}
+	case MSC_FT_ENUM: {
+		char list[1024] = "";
+		size_t o = 0;
+		for (i = 0; i < f->info.value_count && o < sizeof(list) - 64; i++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "", f->info.values[i]);
+		return msc__fail(MSC_EFIELD, "%s: \"%s\" is not one of: %s", f->info.path, word, list);
+	}
 	default:
 		return wrong_type(f, "a word");
 	}
