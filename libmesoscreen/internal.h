@@ -328,9 +328,9 @@ int msc__rules_finish(msc_rules *rules);
 /* Index of a fact by path or bare name, or -1 (a hash once finished). */
 int msc__rules_fact_index(const msc_rules *rules, const char *name, size_t len);
 int msc__rules_section_index(const msc_rules *rules, const char *name, size_t len);
-/* The question to ask for `fact` on behalf of `rule`; with `json`, also
- * the "fact" and "question" members of a result's "missing" entry that
- * asks it (escaped once per rule set). */
+/* The question to ask for `fact` on behalf of `rule`, and in *json the
+ * "fact" and "question" members of a result's "missing" entry that asks
+ * it (escaped once per rule set). */
 const char *msc__rule_question(const msc_rules *rules, const msc_rule *rule, int fact, const char **json,
 			       size_t *json_len);
 

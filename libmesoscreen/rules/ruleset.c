@@ -320,15 +320,11 @@ const char *msc__rule_question(const msc_rules *rules, const msc_rule *rule, int
 	size_t i;
 	for (i = 0; i < rule->ask_count; i++)
 		if (rule->asks[i].fact == fact) {
-			if (json) {
-				*json = rule->asks[i].json;
-				*json_len = rule->asks[i].json_len;
-			}
+			*json = rule->asks[i].json;
+			*json_len = rule->asks[i].json_len;
 			return rule->asks[i].question;
 		}
-	if (json) {
-		*json = f->json_missing;
-		*json_len = f->json_missing_len;
-	}
+	*json = f->json_missing;
+	*json_len = f->json_missing_len;
 	return f->info.question ? f->info.question : f->info.path;
 }
