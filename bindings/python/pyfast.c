@@ -1027,22 +1027,6 @@ typedef struct action {
 	signed char b;
 } action;
 
-/* "yes", "no" or "unknown": what msc_record_set_word_at() makes of them
- * for a yes/no fact is msc_record_set_answer_at() (record.h), without
- * checking and matching the text for each row. */
-static int answer_word(const char *s, size_t n, signed char *answer)
-{
-	if (n == 3 && memcmp(s, "yes", 3) == 0)
-		*answer = MSC_YES;
-	else if (n == 2 && memcmp(s, "no", 2) == 0)
-		*answer = MSC_NO;
-	else if (n == 7 && memcmp(s, "unknown", 7) == 0)
-		*answer = MSC_UNKNOWN;
-	else
-		return 0;
-	return 1;
-}
-
 static void refusal_action(action *a, int err, size_t idx)
 {
 	a->op = A_REFUSE;
@@ -1080,7 +1064,7 @@ static void resolve(const ctx *x, int fi, const cell *c, action *a)
 			if (c->b)
 				refusal_action(a, E_NUL, NO_INDEX);
 			else
-				a->op = f->kind == FK_YESNO && answer_word(c->u.s, c->n, &a->b) ? A_ANSWER : A_WORD;
+				a->op = A_WORD; /* the setter takes the words it expects as they are */
 			return;
 		}
 		if (f->kind != FK_NUMBER || !f->accepts_never || c->b || strcmp(c->u.s, "never") != 0)
