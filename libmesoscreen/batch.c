@@ -74,7 +74,8 @@ static int screen_row(msc_batch *b, batch_row *row, int rc)
 	row->verdict = MSC_INCOMPLETE;
 	row->fired = b->text.len;
 	if (rc == MSC_OK)
-		rc = msc_screen(b->result, b->rules, b->record);
+		rc = msc__screen(b->result, b->rules, b->record,
+				 b->flags & MSC_BATCH_KEEP_JSON ? MSC__SCREEN_FULL : MSC__SCREEN_VERDICT);
 	if (rc == MSC_ENOMEM)
 		return rc;
 	row->status = rc;

@@ -440,6 +440,15 @@ static inline int msc__record_answer(const msc_record *r, int fi)
 	return MSC_UNKNOWN;
 }
 
+/* How much of a result a screening builds: all of it (msc_screen), or
+ * only what decides the verdict and which rules fired, for a batch that
+ * keeps no result JSON (batch.h). A verdict-only result has no "because"
+ * strings, no unrecognised names and at most one missing entry (enough
+ * to know a question is open): its verdict and its findings' ids, in
+ * order, are those of the full result, and nothing else of it is read. */
+enum { MSC__SCREEN_FULL, MSC__SCREEN_VERDICT };
+int msc__screen(msc_result *r, const msc_rules *rules, const msc_record *rec, int depth);
+
 /* JSON in, nested or flat (batch.h's MSC_BATCH_FLAT). */
 int msc__record_from_json(msc_record *rec, const char *json, size_t len, int flat);
 

@@ -588,7 +588,7 @@ static void empty(msc_result *r)
 	r->text.len = 0;
 }
 
-static int add_finding(msc_result *r, const msc_rule *rule, const msc_record *rec)
+static int add_finding(msc_result *r, const msc_rule *rule, const msc_record *rec, int depth)
 {
 	msc_finding *f;
 	void *arr = r->findings;
@@ -611,7 +611,7 @@ static int add_finding(msc_result *r, const msc_rule *rule, const msc_record *re
 	f->sources = rule->info.sources;
 	f->source_count = rule->info.source_count;
 	r->finding_start[r->finding_count] = r->str_count;
-	if (rule->when && because(r, rule->when, rec))
+	if (depth == MSC__SCREEN_FULL && rule->when && because(r, rule->when, rec))
 		return MSC_ENOMEM;
 	f->because_count = r->str_count - r->finding_start[r->finding_count];
 	r->finding_count++;
@@ -676,7 +676,7 @@ static int resolve(msc_result *r)
 	return MSC_OK;
 }
 
-static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec)
+static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec, int depth)
 {
 	/* in locals: the result's arrays written in the loop could alias them */
 	const msc_rule *table = rules->rules;
@@ -732,7 +732,7 @@ static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec)
 		if (rule->info.kind == MSC_INSTRUCTION) {
 			add_instruction(r, rule);
 		} else if (tri == MSC_YES) {
-			if (add_finding(r, rule, rec))
+			if (add_finding(r, rule, rec, depth))
 				return MSC_ENOMEM;
 			if (rule->info.severity > worst)
 				worst = rule->info.severity;
@@ -740,13 +740,14 @@ static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec)
 			r->pending[npending++] = i;
 		}
 	}
-	/* only an answer that could make the verdict worse is worth asking */
-	for (i = 0; i < npending; i++) {
+	/* only an answer that could make the verdict worse is worth asking
+	 * (for the verdict alone, one question is enough to know it is open) */
+	for (i = 0; i < npending && !(depth == MSC__SCREEN_VERDICT && r->missing_count); i++) {
 		const msc_rule *rule = &rules->rules[r->pending[i]];
 		if (rule->info.severity > worst && missing(r, rule->when, rec, rule, (unsigned)r->pending[i] + 1))
 			return MSC_ENOMEM;
 	}
-	if (add_unrecognized(r, rec) || resolve(r))
+	if ((depth == MSC__SCREEN_FULL && add_unrecognized(r, rec)) || resolve(r))
 		return MSC_ENOMEM;
 	r->verdict = worst;
 	if (r->missing_count && worst < MSC_INCOMPLETE)
@@ -754,7 +755,7 @@ static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec)
 	return MSC_OK;
 }
 
-MSC_EXTERN(int) msc_screen(msc_result *r, const msc_rules *rules, const msc_record *rec)
+int msc__screen(msc_result *r, const msc_rules *rules, const msc_record *rec, int depth)
 {
 	int rc;
 	if (!r || !rules || !rec)
@@ -764,7 +765,7 @@ MSC_EXTERN(int) msc_screen(msc_result *r, const msc_rules *rules, const msc_reco
 	r->verdict = MSC_INCOMPLETE;
 	if (rec->rules != rules)
 		return msc__fail(MSC_EINVAL, "the record was made for another rule set");
-	rc = screen(r, rules, rec);
+	rc = screen(r, rules, rec, depth);
 	if (rc) {
 		/* never a half-built result, never clear */
 		empty(r);
@@ -772,6 +773,11 @@ MSC_EXTERN(int) msc_screen(msc_result *r, const msc_rules *rules, const msc_reco
 		return msc__fail(MSC_ENOMEM, "out of memory while screening");
 	}
 	return MSC_OK;
+}
+
+MSC_EXTERN(int) msc_screen(msc_result *r, const msc_rules *rules, const msc_record *rec)
+{
+	return msc__screen(r, rules, rec, MSC__SCREEN_FULL);
 }
 
 /* ---------------------------------------------------------------- accessors */
