@@ -137,7 +137,23 @@ extern const msc_lex_class_prefix msc__lex_class_prefixes[];
 extern const size_t msc__lex_class_prefix_count;
 extern const msc_lex_code msc__lex_codes[];
 extern const size_t msc__lex_code_count;
-extern const unsigned short msc__lex_code_order[]; /* rows by (system, prefix) */
+/* A sorted index of prefixes (classes.tsv's, codes.tsv's of one system):
+ * by the prefix's bytes, rows of equal prefix in table order; `lengths`
+ * has bit k set when a prefix is k bytes long. */
+typedef struct msc_lex_prefix {
+	const char *text;
+	unsigned short len;
+	unsigned short row;             /* of msc__lex_class_prefixes or msc__lex_codes */
+} msc_lex_prefix;
+
+typedef struct msc_lex_prefixes {
+	const msc_lex_prefix *v;
+	size_t count;
+	unsigned lengths;
+} msc_lex_prefixes;
+
+extern const msc_lex_prefixes msc__lex_class_prefix_index;
+extern const msc_lex_prefixes msc__lex_code_prefixes[2]; /* [0] ATC, [1] ICD-10 */
 extern const char *const msc__lex_modifiers[]; /* sorted words stripped from names */
 extern const size_t msc__lex_modifier_count;
 

@@ -49,6 +49,23 @@ def c_str(s):
     return '"' + s.replace('\\', '\\\\').replace('"', '\\"') + '"'
 
 
+def prefix_index(w, name, prefixes):
+    """A msc_lex_prefixes of the rows whose prefix is not None: sorted by
+    the prefix's bytes, rows of equal prefix in table order, and a bit per
+    prefix length present (lexicon.c's prefix_rows searches those only)."""
+    rows = sorted((p.encode(), i) for i, p in enumerate(prefixes) if p is not None)
+    lengths = 0
+    for p, _i in rows:
+        if not 0 < len(p) < 32:
+            sys.exit(f'gen_lexicon.py: prefix {p!r}: 1 to 31 bytes')
+        lengths |= 1 << len(p)
+    w.append(f'static const msc_lex_prefix {name}_v[] = {{')
+    for p, i in rows:
+        w.append(f'\t{{{c_str(p.decode())}, {len(p)}, {i}}},')
+    w.append('\t{NULL, 0, 0}\n};')
+    return f'{{{name}_v, {len(rows)}, {lengths:#x}u}}'
+
+
 def main():
     out, meds_p, ingr_p, alg_p, cls_p, codes_p, mods_p = sys.argv[1:8]
     errors = []
@@ -180,14 +197,16 @@ def main():
         w.append(f'\t{{{cls}, {inc}, {c_str(prefix)}}},')
     w.append('\t{0, 0, NULL}\n};')
     w.append(f'const size_t msc__lex_class_prefix_count = {len(prefixes)};')
+    index = prefix_index(w, 'class_prefixes', [p for _c, _i, p in prefixes])
+    w.append(f'const msc_lex_prefixes msc__lex_class_prefix_index = {index};')
     w.append('const msc_lex_code msc__lex_codes[] = {')
     for system, prefix, fact in codes:
         w.append(f'\t{{{c_str(system)}, {c_str(prefix)}, {c_str(fact)}}},')
     w.append('\t{NULL, NULL, NULL}\n};')
     w.append(f'const size_t msc__lex_code_count = {len(codes)};')
-    # the rows in (system, prefix) byte order, for binary search by prefix
-    order = sorted(range(len(codes)), key=lambda i: (codes[i][0].encode(), codes[i][1].encode(), i))
-    w.append('const unsigned short msc__lex_code_order[] = {' + ', '.join(map(str, order)) + ', 0};')
+    index = [prefix_index(w, f'code_prefixes_{system}', [p if s == system else None for s, p, _f in codes])
+             for system in ('atc', 'icd10')]
+    w.append(f'const msc_lex_prefixes msc__lex_code_prefixes[2] = {{{index[0]}, {index[1]}}};')
     w.append('const char *const msc__lex_modifiers[] = {' + ', '.join(c_str(m) for m in mods) + ', NULL};')
     w.append(f'const size_t msc__lex_modifier_count = {len(mods)};')
     with open(out, 'w', encoding='utf-8') as f:

@@ -1,7 +1,9 @@
 /*
  * Lexicon look-up: names are normalised once (case, punctuation, doses,
  * forms, salts) and found by binary search in the sorted tables generated
- * from the *.tsv files beside this one. Nothing here scans a list.
+ * from the *.tsv files beside this one; code and class prefixes too, one
+ * search per prefix length the table has. Nothing here scans a list but
+ * msc_lex_class_index(), which the rule compiler calls for a class name.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,18 +16,56 @@ static int is_keep(unsigned char c)
 	       c == '+' || c == '/' || c == '\'' || c >= 0x80;
 }
 
+/* A prefix of a sorted index against key[0..n): the order of the index. */
+static int cmp_prefix(const msc_lex_prefix *p, const char *key, size_t n)
+{
+	int d = memcmp(p->text, key, p->len < n ? p->len : n);
+	return d ? d : (p->len > n) - (p->len < n);
+}
+
+/* The first entry of v[0..count) not below key[0..n). */
+static size_t lower_bound(const msc_lex_prefix *v, size_t count, const char *key, size_t n)
+{
+	size_t lo = 0, hi = count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_prefix(&v[mid], key, n) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Calls found(row, ctx) for every prefix of the index that starts
+ * code[0..len): shorter prefixes first, equal ones in table order. */
+static void prefix_rows(const msc_lex_prefixes *t, const char *code, size_t len,
+			void (*found)(size_t row, void *ctx), void *ctx)
+{
+	size_t plen, i;
+
+	for (plen = 1; plen <= len && plen < 32; plen++) {
+		if (!(t->lengths >> plen & 1u))
+			continue;
+		for (i = lower_bound(t->v, t->count, code, plen); i < t->count && cmp_prefix(&t->v[i], code, plen) == 0;
+		     i++)
+			found(t->v[i].row, ctx);
+	}
+}
+
+/* Units a dose may carry, sorted by their bytes (test_logic checks each). */
+static const msc_lex_prefix units[] = {
+	{ "%", 1, 0 }, { "g", 1, 0 }, { "iu", 2, 0 }, { "kg", 2, 0 }, { "l", 1, 0 }, { "mcg", 3, 0 },
+	{ "mcg/h", 5, 0 }, { "meq", 3, 0 }, { "mg", 2, 0 }, { "mg/g", 4, 0 }, { "mg/ml", 5, 0 },
+	{ "microgram", 9, 0 }, { "micrograms", 10, 0 }, { "milligram", 9, 0 }, { "milligrams", 10, 0 },
+	{ "ml", 2, 0 }, { "mmol", 4, 0 }, { "u", 1, 0 }, { "ug", 2, 0 }, { "ui", 2, 0 }, { "unit", 4, 0 },
+	{ "units", 5, 0 }, { "x", 1, 0 },
+};
+
 static int is_unit(const char *w, size_t n)
 {
-	static const char *const units[] = {
-		"mg", "mcg", "ug", "g", "kg", "ml", "l", "iu", "ui", "u", "units", "unit",
-		"%", "mmol", "meq", "mg/ml", "mg/g", "mcg/h", "microgram", "micrograms",
-		"milligram", "milligrams", "x", NULL
-	};
-	size_t i;
-	for (i = 0; units[i]; i++)
-		if (strlen(units[i]) == n && memcmp(units[i], w, n) == 0)
-			return 1;
-	return 0;
+	size_t count = sizeof(units) / sizeof(units[0]), i = lower_bound(units, count, w, n);
+	return i < count && cmp_prefix(&units[i], w, n) == 0;
 }
 
 static int is_dose(const char *w, size_t n);
@@ -40,12 +80,12 @@ static int is_dose(const char *w, size_t n)
 		i++;
 	}
 	if (!digits) {
-		/* "units/ml", "mg/g": a unit per unit */
+		/* a unit ("mcg/h" too), or a unit per unit ("units/ml") */
 		const char *slash = memchr(w, '/', n);
-		if (slash && slash > w && (size_t)(slash - w) + 1 < n)
-			return is_unit(w, (size_t)(slash - w)) &&
-			       is_dose(slash + 1, n - (size_t)(slash - w) - 1);
-		return is_unit(w, n);
+		if (is_unit(w, n))
+			return 1;
+		return slash && slash > w && (size_t)(slash - w) + 1 < n && is_unit(w, (size_t)(slash - w)) &&
+		       is_dose(slash + 1, n - (size_t)(slash - w) - 1);
 	}
 	if (i == n)
 		return 1;
@@ -166,28 +206,32 @@ static int atc_code(const char *raw, char *out)
 	return 0;
 }
 
+typedef struct class_bits {
+	unsigned include, exclude;
+} class_bits;
+
+static void class_found(size_t row, void *ctx)
+{
+	const msc_lex_class_prefix *cp = &msc__lex_class_prefixes[row];
+	class_bits *b = ctx;
+	if (cp->include)
+		b->include |= 1u << cp->cls;
+	else
+		b->exclude |= 1u << cp->cls;
+}
+
 unsigned msc_lex_atc_classes(const char *atc)
 {
-	unsigned inc = 0, exc = 0;
+	class_bits b = { 0, 0 };
 	const char *p = atc;
 
 	while (p && *p) {
 		const char *end = strchr(p, '|');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
-		size_t i;
-		for (i = 0; i < msc__lex_class_prefix_count; i++) {
-			const msc_lex_class_prefix *cp = &msc__lex_class_prefixes[i];
-			size_t pl = strlen(cp->prefix);
-			if (pl <= n && memcmp(cp->prefix, p, pl) == 0) {
-				if (cp->include)
-					inc |= 1u << cp->cls;
-				else
-					exc |= 1u << cp->cls;
-			}
-		}
+		prefix_rows(&msc__lex_class_prefix_index, p, n, class_found, &b);
 		p = end ? end + 1 : NULL;
 	}
-	return inc & ~exc;
+	return b.include & ~b.exclude;
 }
 
 int msc_lex_class_index(const char *name)
@@ -250,39 +294,10 @@ int msc_lex_ingredients_meet(int a, int b)
 	return 0;
 }
 
-/* Compares row `row`'s (system, prefix) with (system, code[0..len)). */
-static int cmp_code_row(size_t row, const char *system, const char *code, size_t len)
-{
-	const msc_lex_code *c = &msc__lex_codes[row];
-	int d = strcmp(c->system, system);
-	size_t pl;
-	if (d)
-		return d;
-	pl = strlen(c->prefix);
-	d = memcmp(c->prefix, code, pl < len ? pl : len);
-	return d ? d : (pl > len) - (pl < len);
-}
-
 void msc_lex_code_rows(int icd, const char *code, size_t len,
 		       void (*found)(size_t row, void *ctx), void *ctx)
 {
-	const char *system = icd ? "icd10" : "atc";
-	size_t plen;
-
-	/* every prefix of the code, by binary search on the sorted rows */
-	for (plen = 1; plen <= len; plen++) {
-		size_t lo = 0, hi = msc__lex_code_count;
-		while (lo < hi) { /* the first row not below (system, prefix) */
-			size_t mid = lo + (hi - lo) / 2;
-			if (cmp_code_row(msc__lex_code_order[mid], system, code, plen) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (; lo < msc__lex_code_count &&
-		       cmp_code_row(msc__lex_code_order[lo], system, code, plen) == 0; lo++)
-			found(msc__lex_code_order[lo], ctx);
-	}
+	prefix_rows(&msc__lex_code_prefixes[icd != 0], code, len, found, ctx);
 }
 
 int msc_lex_icd10(const char *s, size_t n, char *out)

@@ -1174,17 +1174,36 @@ static void count_row(size_t row, void *ctx)
 	found[1] = row;
 }
 
-/* The code rows are found by every prefix of a code, up to the last row of
- * the table; a code beyond every row finds none. */
+/* The code rows are found by every prefix of a code, from the first row of
+ * each system's index to the last (every row is in one, under its system);
+ * a code beyond every row finds none. */
 START_TEST(code_rows_to_the_end_of_the_table)
 {
-	size_t last = msc__lex_code_order[msc__lex_code_count - 1], found[2] = { 0, 0 };
-	const msc_lex_code *c = &msc__lex_codes[last];
-	char code[16];
-	snprintf(code, sizeof(code), "%s", c->prefix);
-	msc_lex_code_rows(strcmp(c->system, "icd10") == 0, code, strlen(code), count_row, found);
-	ck_assert_uint_ge(found[0], 1);
-	ck_assert_uint_eq(found[1], last);
+	size_t found[2] = { 0, 0 }, k, i, rows = 0;
+
+	for (k = 0; k < 2; k++) {
+		const msc_lex_prefixes *t = &msc__lex_code_prefixes[k];
+		ck_assert_uint_ge(t->count, 1);
+		rows += t->count;
+		for (i = 0; i < t->count; i++) {
+			const msc_lex_code *c = &msc__lex_codes[t->v[i].row];
+			ck_assert_str_eq(c->system, k ? "icd10" : "atc");
+			ck_assert_str_eq(c->prefix, t->v[i].text);
+			ck_assert_uint_eq(strlen(c->prefix), t->v[i].len);
+			ck_assert(i == 0 || strcmp(t->v[i - 1].text, t->v[i].text) <= 0);
+		}
+		/* every row of the index is found by its own prefix, as the last
+		 * of the prefix's rows (shorter prefixes first, equal ones in order) */
+		for (i = 0; i < t->count; i++) {
+			if (i + 1 < t->count && strcmp(t->v[i + 1].text, t->v[i].text) == 0)
+				continue;
+			found[0] = 0;
+			msc_lex_code_rows((int)k, t->v[i].text, t->v[i].len, count_row, found);
+			ck_assert_uint_ge(found[0], 1);
+			ck_assert_uint_eq(found[1], t->v[i].row);
+		}
+	}
+	ck_assert_uint_eq(rows, msc__lex_code_count);
 	found[0] = 0;
 	msc_lex_code_rows(1, "ZZZ", 3, count_row, found);
 	ck_assert_uint_eq(found[0], 0);

@@ -101,6 +101,31 @@ START_TEST(normalisation)
 }
 END_TEST
 
+/* Every unit a dose may carry is dropped, glued to its number or not; a
+ * word that only starts or ends like one is kept. */
+START_TEST(every_unit)
+{
+	static const char *const units[] = { "mg", "mcg", "ug", "g", "kg", "ml", "l", "iu", "ui", "u", "units",
+					     "unit", "%", "mmol", "meq", "mg/ml", "mg/g", "mcg/h", "microgram",
+					     "micrograms", "milligram", "milligrams", "x" };
+	char in[64], out[MSC_NORM_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		snprintf(in, sizeof(in), "Aspirin 5%s", units[i]);
+		msc_lex_normalize(in, strlen(in), out);
+		ck_assert_msg(strcmp(out, "aspirin") == 0, "%s -> %s", in, out);
+		snprintf(in, sizeof(in), "Aspirin 5 %s", units[i]);
+		msc_lex_normalize(in, strlen(in), out);
+		ck_assert_msg(strcmp(out, "aspirin") == 0, "%s -> %s", in, out);
+	}
+	msc_lex_normalize("aspirin 5 mgs ugh", 17, out);
+	ck_assert_str_eq(out, "aspirin mgs ugh");
+	msc_lex_normalize("m aspirin", 9, out);
+	ck_assert_str_eq(out, "m aspirin");
+}
+END_TEST
+
 typedef struct lookup_case {
 	msc_lex_table table;
 	const char *in, *name;
@@ -176,6 +201,7 @@ int main(void)
 	tcase_add_loop_test(tc, kleene_truth_table, 0, 9);
 	tcase_add_test(tc, unknown_is_never_no);
 	tcase_add_loop_test(tn, normalisation, 0, (int)(sizeof(norms) / sizeof(norms[0])));
+	tcase_add_test(tn, every_unit);
 	tcase_add_loop_test(tn, lexicon_lookup, 0, (int)(sizeof(lookups) / sizeof(lookups[0])));
 	tcase_add_test(tn, blood_thinner_classes);
 	tcase_add_test(tn, icd10_codes);
