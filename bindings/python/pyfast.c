@@ -40,6 +40,8 @@
  */
 #include "pyfast.h"
 
+#include <structmember.h>
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -194,6 +196,25 @@ typedef struct word_slot {
  * tuple holds, so that an identity is never reused while it is cached). */
 #define TUPLE_BITS 12
 
+/* The names a record dict's keys may have, by their bytes: a section's
+ * (section -1) or a fact's bare name in its section. Open addressing,
+ * filled once (key_add); an empty slot has name NULL. */
+typedef struct key_slot {
+	const char *name;
+	size_t len;
+	int section, index;
+} key_slot;
+
+/* Tuples of the rule set's own texts (an instruction's id and text, a
+ * missing entry's rule, fact and question) by the texts' addresses: the
+ * texts cannot change while the rule set lives, so a hit compares no
+ * content (own_tuple). */
+#define ITEM_BITS 10
+typedef struct item_slot {
+	const char *p[3];
+	PyObject *t;
+} item_slot;
+
 /* A batch's fired rule ids ("CI.PREGNANCY,PR.DEPTH") as a tuple, by text. */
 #define FIRED_BITS 10
 typedef struct fired_slot {
@@ -216,14 +237,15 @@ typedef struct ctx {
 	PyObject *owner, *plain, *record_error, *mapping;
 	PyTypeObject *result_type;   /* mesoscreen.Result */
 	PyObject *result_slots[4];   /* "_raw", "_data", "_json", "_views" */
+	Py_ssize_t result_offset[4]; /* where the type keeps each (slot_offset), or 0 */
 	own_slot *own;
 	size_t own_mask;
 	size_t nfacts, nsections;
 	pyfact *facts;
 	char **sections;
 	char sections_text[256];   /* "patient or plan" */
-	PyObject *section_map;     /* str -> section index */
-	PyObject **key_maps;       /* per section: bare name -> fact index */
+	key_slot *keys_by_name;    /* (section, bare name) -> fact; (-1, section) -> section */
+	size_t key_mask;
 	PyObject *keys[KY_COUNT];
 	PyObject *verdicts[MSC_CONTRAINDICATED + 1];
 	PyObject *ruleset;         /* the "ruleset" block of every result */
@@ -232,6 +254,7 @@ typedef struct ctx {
 	str_slot strs[1u << STR_BITS];
 	word_slot words[1u << WORD_BITS];
 	PyObject *tuples[1u << TUPLE_BITS];
+	item_slot items[1u << ITEM_BITS];
 	fired_slot fired[1u << FIRED_BITS];
 } ctx;
 
@@ -251,11 +274,9 @@ static void ctx_free(ctx *x)
 	free(x->facts);
 	for (i = 0; i < x->nsections; i++) {
 		free(x->sections[i]);
-		if (x->key_maps)
-			Py_XDECREF(x->key_maps[i]);
 	}
 	free(x->sections);
-	free(x->key_maps);
+	free(x->keys_by_name);
 	for (i = 0; i < KY_COUNT; i++)
 		Py_XDECREF(x->keys[i]);
 	for (i = 0; i <= MSC_CONTRAINDICATED; i++)
@@ -266,6 +287,8 @@ static void ctx_free(ctx *x)
 		Py_XDECREF(x->words[i].o);
 	for (i = 0; i < (1u << TUPLE_BITS); i++)
 		Py_XDECREF(x->tuples[i]);
+	for (i = 0; i < (1u << ITEM_BITS); i++)
+		Py_XDECREF(x->items[i].t);
 	for (i = 0; i < (1u << FIRED_BITS); i++) {
 		free(x->fired[i].s);
 		Py_XDECREF(x->fired[i].t);
@@ -279,7 +302,6 @@ static void ctx_free(ctx *x)
 	free(x->ruleset_name);
 	free(x->ruleset_version);
 	Py_XDECREF(x->ruleset);
-	Py_XDECREF(x->section_map);
 	Py_XDECREF(x->mapping);
 	Py_XDECREF(x->plain);
 	Py_XDECREF(x->record_error);
@@ -357,6 +379,36 @@ static int add_section(ctx *x, const char *name, size_t n)
 	return (int)x->nsections++;
 }
 
+static size_t key_hash(const ctx *x, int section, const char *s, size_t n)
+{
+	return (size_t)mix(bytes_hash(s, n) + (uint64_t)(section + 1)) & x->key_mask;
+}
+
+/* The index of (section, name), or -1. */
+static int key_find(const ctx *x, int section, const char *s, size_t n)
+{
+	size_t h = key_hash(x, section, s, n);
+	const key_slot *k;
+
+	for (; (k = &x->keys_by_name[h])->name; h = (h + 1) & x->key_mask)
+		if (k->section == section && k->len == n && memcmp(k->name, s, n) == 0)
+			return k->index;
+	return -1;
+}
+
+/* Adds (section, name) -> index; the table has room (twice the names). */
+static void key_add(ctx *x, int section, const char *name, int index)
+{
+	size_t n = strlen(name), h = key_hash(x, section, name, n);
+
+	while (x->keys_by_name[h].name)
+		h = (h + 1) & x->key_mask;
+	x->keys_by_name[h].name = name;
+	x->keys_by_name[h].len = n;
+	x->keys_by_name[h].section = section;
+	x->keys_by_name[h].index = index;
+}
+
 static own_slot *own_find(const ctx *x, const char *p)
 {
 	size_t h = (size_t)mix((uint64_t)(uintptr_t)p) & x->own_mask;
@@ -412,11 +464,29 @@ static int own_texts(ctx *x, int add, size_t *count)
 	return rc ? -1 : 0;
 }
 
+/* Where objects of type t keep the __slots__ member `name` (an object
+ * member the type itself declares), or 0 if it is not one: new_result then
+ * sets it by name. */
+static Py_ssize_t slot_offset(PyTypeObject *t, PyObject *name)
+{
+	PyObject *d = t->tp_dict ? PyDict_GetItemWithError(t->tp_dict, name) : NULL;
+	const PyMemberDef *m;
+
+	PyErr_Clear();
+	if (!d || !Py_IS_TYPE(d, &PyMemberDescr_Type) || ((PyDescrObject *)d)->d_type != t)
+		return 0;
+	m = ((PyMemberDescrObject *)d)->d_member;
+	if (m->type != T_OBJECT_EX || (m->flags & READONLY) || m->offset < (Py_ssize_t)sizeof(PyObject) ||
+	    m->offset > t->tp_basicsize - (Py_ssize_t)sizeof(PyObject *))
+		return 0;
+	return m->offset;
+}
+
 PyObject *msc_py_ctx_new(const msc_rules *rules, PyObject *owner, PyObject *plain, PyObject *record_error,
 			 PyObject *result_type)
 {
 	static const char *const slot_names[4] = { "_raw", "_data", "_json", "_views" };
-	PyObject *abc, *cap, *v;
+	PyObject *abc, *cap;
 	size_t i, o;
 	ctx *x;
 
@@ -430,9 +500,11 @@ PyObject *msc_py_ctx_new(const msc_rules *rules, PyObject *owner, PyObject *plai
 	x->rules = rules;
 	Py_INCREF(result_type);
 	x->result_type = (PyTypeObject *)result_type;
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		if (!(x->result_slots[i] = PyUnicode_InternFromString(slot_names[i])))
 			goto fail;
+		x->result_offset[i] = slot_offset(x->result_type, x->result_slots[i]);
+	}
 	Py_INCREF(owner);
 	x->owner = owner;
 	Py_INCREF(plain);
@@ -477,32 +549,20 @@ PyObject *msc_py_ctx_new(const msc_rules *rules, PyObject *owner, PyObject *plai
 	}
 
 	/* look-ups of the dict path: section name -> index, bare name -> fact */
-	if (!(x->section_map = PyDict_New()) ||
-	    !(x->key_maps = calloc(x->nsections ? x->nsections : 1, sizeof(PyObject *))))
+	for (x->key_mask = 15; x->key_mask < 2 * (x->nsections + x->nfacts); x->key_mask = 2 * x->key_mask + 1)
+		;
+	if (!(x->keys_by_name = calloc(x->key_mask + 1, sizeof(key_slot))))
 		goto nomem;
 	o = 0;
 	for (i = 0; i < x->nsections; i++) {
-		if (!(x->key_maps[i] = PyDict_New()))
-			goto fail;
-		v = PyLong_FromSize_t(i);
-		if (!v || PyDict_SetItemString(x->section_map, x->sections[i], v) < 0) {
-			Py_XDECREF(v);
-			goto fail;
-		}
-		Py_DECREF(v);
+		key_add(x, -1, x->sections[i], (int)i);
 		o += (size_t)snprintf(x->sections_text + o, sizeof(x->sections_text) - o, "%s%s",
 				      i == 0 ? "" : i + 1 == x->nsections ? " or " : ", ", x->sections[i]);
 		if (o >= sizeof(x->sections_text))
 			o = sizeof(x->sections_text) - 1;
 	}
-	for (i = 0; i < x->nfacts; i++) {
-		v = PyLong_FromSize_t(i);
-		if (!v || PyDict_SetItemString(x->key_maps[x->facts[i].section], x->facts[i].name, v) < 0) {
-			Py_XDECREF(v);
-			goto fail;
-		}
-		Py_DECREF(v);
-	}
+	for (i = 0; i < x->nfacts; i++)
+		key_add(x, x->facts[i].section, x->facts[i].name, (int)i);
 
 	/* what results share */
 	for (i = 0; i < KY_COUNT; i++)
@@ -1240,27 +1300,27 @@ static void key_text(PyObject *key, char *buf, size_t size)
 	Py_XDECREF(s);
 }
 
-/* -1 not one, -2 with an exception. A str is looked up by its text, so
- * that a str subclass cannot run code for its hash or equality. */
-static int lookup(PyObject *map, PyObject *key)
+/* The fact (or, for section -1, the section) a key names, or -1 (not a
+ * str, or no such name). -2 with an exception. A str is looked up by its
+ * text (an ASCII str's is read in place), so that a str subclass cannot
+ * run code for its hash or equality. */
+static int lookup(const ctx *x, int section, PyObject *key)
 {
-	PyObject *v;
-	if (PyUnicode_CheckExact(key)) {
-		v = PyDict_GetItemWithError(map, key);
+	const char *s;
+	Py_ssize_t n;
+
+	if (PyUnicode_CheckExact(key) && PyUnicode_IS_COMPACT_ASCII(key)) {
+		s = (const char *)PyUnicode_DATA(key);
+		n = PyUnicode_GET_LENGTH(key);
 	} else if (PyUnicode_Check(key)) {
-		Py_ssize_t n;
-		const char *s = PyUnicode_AsUTF8AndSize(key, &n);
-		if (!s || memchr(s, '\0', (size_t)n)) {
+		if (!(s = PyUnicode_AsUTF8AndSize(key, &n))) {
 			PyErr_Clear();
 			return -1;
 		}
-		v = PyDict_GetItemString(map, s);
 	} else {
 		return -1;
 	}
-	if (!v)
-		return PyErr_Occurred() ? -2 : -1;
-	return (int)PyLong_AsLong(v);
+	return key_find(x, section, s, (size_t)n);
 }
 
 /* A mapping that is not a dict, as a dict held by the store; NULL (no
@@ -1291,7 +1351,7 @@ static int section_ops(ctx *x, store *st, opvec *ops, PyObject *skey, PyObject *
 	PyObject *sec, *key, *v;
 	Py_ssize_t pos = 0;
 	char name[80];
-	int s = lookup(x->section_map, skey), error;
+	int s = lookup(x, -1, skey), error;
 
 	if (s == -2)
 		return -1;
@@ -1306,7 +1366,7 @@ static int section_ops(ctx *x, store *st, opvec *ops, PyObject *skey, PyObject *
 	if (!push_op(ops, -1 - s))
 		return -1;
 	while (PyDict_Next(sec, &pos, &key, &v)) {
-		int fi = lookup(x->key_maps[s], key), rc;
+		int fi = lookup(x, s, key), rc;
 		op *o;
 		if (fi == -2)
 			return -1;
@@ -1530,6 +1590,42 @@ static PyObject *strings(ctx *x, const char *const *s, size_t n, int own)
 	return t;
 }
 
+/* A tuple of n (at most 3) texts as str (cstr), the same tuple for the
+ * same texts; cached by their addresses when all are the rule set's. */
+static PyObject *own_tuple(ctx *x, const char *const *p, size_t n)
+{
+	uint64_t h = n;
+	PyObject *v[3], *t;
+	item_slot *sl;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = mix(h ^ (uint64_t)(uintptr_t)p[i]);
+	sl = &x->items[h >> (64 - ITEM_BITS)];
+	if (sl->t && (size_t)PyTuple_GET_SIZE(sl->t) == n) {
+		for (i = 0; i < n && sl->p[i] == p[i]; i++)
+			;
+		if (i == n) {
+			Py_INCREF(sl->t);
+			return sl->t;
+		}
+	}
+	for (i = 0; i < n; i++)
+		v[i] = cstr(x, p[i]);
+	if (!(t = intern_tuple(x, v, n)))
+		return NULL;
+	for (i = 0; i < n && p[i] && own_find(x, p[i])->p; i++)
+		;
+	if (i == n) {
+		Py_XDECREF(sl->t);
+		memset(sl->p, 0, sizeof(sl->p));
+		memcpy(sl->p, p, n * sizeof(*p));
+		Py_INCREF(t);
+		sl->t = t;
+	}
+	return t;
+}
+
 static PyObject *verdict_str(ctx *x, int v)
 {
 	if (v >= MSC_CLEAR && v <= MSC_CONTRAINDICATED) {
@@ -1581,21 +1677,21 @@ static PyObject *finding_item(ctx *x, const msc_result *res, size_t i, int k)
 static PyObject *missing_item(ctx *x, const msc_result *res, size_t i, int k)
 {
 	const msc_missing *m = msc_result_missing(res, i);
-	PyObject *v[3];
+	const char *p[3];
 	(void)k;
-	v[0] = cstr(x, m->rule);
-	v[1] = cstr(x, m->fact);
-	v[2] = cstr(x, m->question);
-	return intern_tuple(x, v, 3);
+	p[0] = m->rule;
+	p[1] = m->fact;
+	p[2] = m->question;
+	return own_tuple(x, p, 3);
 }
 
 static PyObject *instruction_item(ctx *x, const msc_result *res, size_t i, int k)
 {
 	const msc_instruction *in = msc_result_instruction(res, (msc_phase)k, i);
-	PyObject *v[2];
-	v[0] = cstr(x, in->id);
-	v[1] = cstr(x, in->text);
-	return intern_tuple(x, v, 2);
+	const char *p[2];
+	p[0] = in->id;
+	p[1] = in->text;
+	return own_tuple(x, p, 2);
 }
 
 static PyObject *override_item(ctx *x, const msc_result *res, size_t i, int k)
@@ -1657,7 +1753,9 @@ static PyObject *build_result(ctx *x, const msc_result *res)
 }
 
 /* A mesoscreen.Result holding `raw` (stolen), made here rather than by a
- * Python call: one allocation and its four slots. */
+ * Python call: one allocation and its four slots, written in place (the
+ * allocation leaves them NULL) or, for a slot the type does not keep as
+ * slot_offset() expects, set by name. */
 static PyObject *new_result(ctx *x, PyObject *raw)
 {
 	PyObject *r;
@@ -1669,12 +1767,18 @@ static PyObject *new_result(ctx *x, PyObject *raw)
 		Py_DECREF(raw);
 		return NULL;
 	}
-	for (i = 0; i < 4; i++)
-		if (PyObject_SetAttr(r, x->result_slots[i], i ? Py_None : raw) < 0) {
+	for (i = 0; i < 4; i++) {
+		PyObject *v = i ? Py_None : raw;
+		if (x->result_offset[i]) {
+			PyObject **slot = (PyObject **)((char *)r + x->result_offset[i]);
+			Py_INCREF(v);
+			Py_XSETREF(*slot, v);
+		} else if (PyObject_SetAttr(r, x->result_slots[i], v) < 0) {
 			Py_DECREF(r);
 			Py_DECREF(raw);
 			return NULL;
 		}
+	}
 	Py_DECREF(raw);
 	return r;
 }
