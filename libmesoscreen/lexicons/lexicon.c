@@ -19,7 +19,11 @@ static int is_keep(unsigned char c)
 /* A prefix of a sorted index against key[0..n): the order of the index. */
 static int cmp_prefix(const msc_lex_prefix *p, const char *key, size_t n)
 {
-	int d = memcmp(p->text, key, p->len < n ? p->len : n);
+	int d;
+	/* most comparisons end at the first byte */
+	if (p->len && n && p->text[0] != key[0])
+		return (unsigned char)p->text[0] - (unsigned char)key[0];
+	d = memcmp(p->text, key, p->len < n ? p->len : n);
 	return d ? d : (p->len > n) - (p->len < n);
 }
 
