@@ -377,7 +377,7 @@ extern const size_t msc__builtin_rules_len;
  * and the region a list replaces is garbage until the pool, full, is
  * compacted (record.c).
  */
-#define MSC_POOL_INLINE 256
+#define MSC_POOL_INLINE 512
 
 typedef struct msc_hot {
 	unsigned char set;        /* explicitly set by the caller */

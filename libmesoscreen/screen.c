@@ -61,7 +61,7 @@ struct msc_result {
 /* The yes/no, number and enum tests read a fact's msc_hot, and a number
  * its value; the list tests the list's entries and their normalised names
  * (internal.h). */
-static int number_state(const msc_record *rec, int fi, double *d)
+static inline int number_state(const msc_record *rec, int fi, double *d)
 {
 	const msc_hot *v;
 	const msc_fact *f = &rec->rules->facts[fi];
@@ -73,7 +73,7 @@ static int number_state(const msc_record *rec, int fi, double *d)
 	return st;
 }
 
-static int enum_index(const msc_record *rec, int fi)
+static inline int enum_index(const msc_record *rec, int fi)
 {
 	const msc_hot *v;
 	int st = msc__record_state(rec, fi, &v);
@@ -82,7 +82,7 @@ static int enum_index(const msc_record *rec, int fi)
 	return v->set ? v->u.enum_index : rec->rules->facts[fi].default_enum;
 }
 
-static const msc_region *list_value(const msc_record *rec, int fi)
+static inline const msc_region *list_value(const msc_record *rec, int fi)
 {
 	const msc_hot *v;
 	return msc__record_state(rec, fi, &v) == MSC_VS_VALUE ? &rec->lists[rec->rules->facts[fi].place] : NULL;
@@ -690,6 +690,13 @@ static int resolve(msc_result *r)
 	return MSC_OK;
 }
 
+static void prefetch(const void *from, const void *to)
+{
+	const char *p = (const char *)((uintptr_t)from & ~(uintptr_t)63);
+	for (; p < (const char *)to; p += 64)
+		MSC_PREFETCH(p);
+}
+
 static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec)
 {
 	/* in locals: the result's arrays written in the loop could alias them */
@@ -723,6 +730,8 @@ static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec)
 			return MSC_ENOMEM;
 		r->instr_rule[ph] = arr;
 	}
+	prefetch(rec, rec->present + rec->section_count);
+	prefetch(rec->pool.data, rec->pool.data + rec->pool.len);
 	run(rules->ops, rules->op_count, r->tri, rec);
 	t = r->tri;
 	/* one pass in table order: findings, instructions, clinic changes;
