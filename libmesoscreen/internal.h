@@ -399,8 +399,9 @@ typedef struct msc_item {
 	int entry;                /* msc_lex_hit's: an entry of `table`, or -1 */
 	uint16_t norm;            /* the name normalised */
 	uint16_t text;            /* the name as given */
-	uint16_t code;            /* an ATC code given as the name (msc_lex_hit.code), or 0 */
 	signed char table;        /* msc_lex_table */
+	unsigned char atc;        /* the name is an ATC code (msc_lex_hit.code): it
+				   * follows the name as given (msc__item_atc) */
 } msc_item;
 
 _Static_assert(sizeof(msc_item) == 16, "msc_item: 16 bytes an entry");
@@ -435,6 +436,22 @@ struct msc_record {
 
 _Static_assert(sizeof(struct msc_record) % 8 == 0, "the numbers follow the record");
 
+/* Where the parts of a record's block start (internal.h), for a rule set:
+ * known without reading the record. */
+typedef struct msc_record_layout {
+	size_t lists, hot, present, pool;
+} msc_record_layout;
+
+static inline msc_record_layout msc__record_layout(const msc_rules *rules)
+{
+	msc_record_layout l;
+	l.lists = sizeof(struct msc_record) + rules->number_fact_count * sizeof(double);
+	l.hot = l.lists + rules->list_fact_count * sizeof(msc_region);
+	l.present = l.hot + rules->fact_count * sizeof(msc_hot);
+	l.pool = (l.present + rules->section_count + 7) & ~(size_t)7;
+	return l;
+}
+
 /* The setters by fact index (the public ones find the index by name and
  * call these). `lens` may be NULL (NUL-terminated items); with lengths,
  * an item holding a NUL is refused. */
@@ -457,6 +474,14 @@ static inline const msc_item *msc__list_items(const msc_record *r, const msc_reg
 static inline const char *msc__list_str(const msc_record *r, const msc_region *l, unsigned off)
 {
 	return (const char *)r->pool.data + l->off + off;
+}
+
+/* The ATC code of an entry whose name is one (msc_item.atc), upper case:
+ * after the name as given, in the list's region. */
+static inline const char *msc__item_atc(const unsigned char *region, const msc_item *it)
+{
+	const char *text = (const char *)region + it->text;
+	return text + strlen(text) + 1;
 }
 
 /* The effective state of a fact (defaults applied). */

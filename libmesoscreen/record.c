@@ -40,11 +40,7 @@ static size_t region_size(const msc_region *l)
 
 MSC_EXTERN(int) msc_record_new(msc_record **out, const msc_rules *rules)
 {
-	/* the block (internal.h): each part aligned for the next, the pool for anything */
-	size_t at_lists = sizeof(msc_record) + (rules ? rules->number_fact_count : 0) * sizeof(double);
-	size_t at_hot = at_lists + (rules ? rules->list_fact_count : 0) * sizeof(msc_region);
-	size_t at_present = at_hot + (rules ? rules->fact_count : 0) * sizeof(msc_hot);
-	size_t at_pool = (at_present + (rules ? rules->section_count : 0) + 7) & ~(size_t)7;
+	msc_record_layout at;
 	unsigned char *block;
 	msc_record *r;
 
@@ -53,7 +49,8 @@ MSC_EXTERN(int) msc_record_new(msc_record **out, const msc_rules *rules)
 	*out = NULL;
 	if (!rules)
 		return msc__fail(MSC_EINVAL, "rules is NULL");
-	block = msc__calloc(1, at_pool + MSC_POOL_INLINE);
+	at = msc__record_layout(rules);
+	block = msc__calloc(1, at.pool + MSC_POOL_INLINE);
 	if (!block)
 		return msc__fail(MSC_ENOMEM, "out of memory");
 	r = (msc_record *)(void *)block;
@@ -61,10 +58,10 @@ MSC_EXTERN(int) msc_record_new(msc_record **out, const msc_rules *rules)
 	r->value_count = rules->fact_count;
 	r->section_count = rules->section_count;
 	r->numbers = (double *)(void *)(block + sizeof(msc_record));
-	r->lists = (msc_region *)(void *)(block + at_lists);
-	r->hot = (msc_hot *)(void *)(block + at_hot);
-	r->present = block + at_present;
-	r->pool.data = block + at_pool;
+	r->lists = (msc_region *)(void *)(block + at.lists);
+	r->hot = (msc_hot *)(void *)(block + at.hot);
+	r->present = block + at.present;
+	r->pool.data = block + at.pool;
 	r->pool.cap = MSC_POOL_INLINE;
 	*out = r;
 	return MSC_OK;
@@ -459,17 +456,18 @@ typedef struct hit_walk {
 	int oom;
 } hit_walk;
 
+/* check_list's `need` leaves room for a hit an entry, what the lexicon's
+ * rows give (a code matches one row, or two): the pool grows here only
+ * for more. */
 static void row_found(size_t row, void *ctx)
 {
 	hit_walk *w = ctx;
 	code_hit h;
-	if (w->oom || pool_grow(w->p, w->at + w->n * sizeof(code_hit), sizeof(code_hit))) {
-		w->oom = 1;
-		return;
-	}
 	h.row = (uint32_t)row;
 	h.item = w->item;
-	memcpy(w->p->data + w->at + w->n++ * sizeof(code_hit), &h, sizeof(h));
+	w->oom = w->oom || pool_grow(w->p, w->at + w->n * sizeof(code_hit), sizeof(code_hit)) != MSC_OK;
+	if (!w->oom)
+		memcpy(w->p->data + w->at + w->n++ * sizeof(code_hit), &h, sizeof(h));
 }
 
 /* Finds the code rows of the entries of a list of codes or medications
@@ -493,8 +491,8 @@ static int find_hits(msc_fact_type t, msc_pool *p, msc_region *l)
 			msc_lex_code_rows(1, code, strlen(code), row_found, &w);
 			continue;
 		}
-		if (it->code)
-			atc = strcpy(code, (const char *)p->data + l->off + it->code);
+		if (it->atc)
+			atc = strcpy(code, msc__item_atc(p->data + l->off, it));
 		else if (it->entry >= 0 && it->table == MSC_LEX_MEDICATION)
 			atc = msc__lex_tables[MSC_LEX_MEDICATION][it->entry].atc;
 		while (atc && *atc) { /* "B01AC06|N02BA01" */
@@ -565,21 +563,17 @@ static int write_list(const msc_fact *f, msc_pool *p, const char *const *items, 
 		it->classes = hit.classes;
 		it->entry = hit.entry;
 		it->table = (signed char)hit.table;
-		it->code = 0;
-		if (hit.code[0]) {
+		it->atc = hit.code[0] != '\0';
+		if (it->atc) {
 			size_t cl = strlen(hit.code) + 1;
 			memcpy(base + end, hit.code, cl);
-			it->code = (uint16_t)end;
 			end += cl;
 		}
 	}
 	gap = text_at - norm;
 	memmove(base + norm, base + text_at, end - text_at);
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < count; i++)
 		its[i].text = (uint16_t)(its[i].text - gap);
-		if (its[i].code)
-			its[i].code = (uint16_t)(its[i].code - gap);
-	}
 	l->hits_at = (uint32_t)align4(end - gap);
 	return find_hits(f->type, p, l);
 }
@@ -710,6 +704,9 @@ MSC_EXTERN(int) msc_record_unset_at(msc_record *r, size_t fact)
 
 /* ------------------------------------------------------------ list values */
 
+/* The pool of a list value until it has entries (never written). */
+static uint64_t no_entries;
+
 MSC_EXTERN(int) msc_list_value_new(msc_list_value **out, const msc_rules *rules, size_t fact,
 				   const char *const *items, const size_t *lens, size_t count)
 {
@@ -730,6 +727,8 @@ MSC_EXTERN(int) msc_list_value_new(msc_list_value **out, const msc_rules *rules,
 		return msc__fail(MSC_ENOMEM, "out of memory");
 	lv->rules = rules;
 	lv->fact = (int)fact;
+	/* never NULL: a value of no entries is copied as one of 0 bytes */
+	lv->pool.data = (unsigned char *)&no_entries;
 	f = &rules->facts[fact];
 	rc = check_list(f, items, lens, count, len, &need);
 	if (rc == MSC_OK && (pool_grow(&lv->pool, 0, need) || write_list(f, &lv->pool, items, len, count, &lv->list)))
@@ -792,14 +791,10 @@ MSC_EXTERN(int) msc_record_set_list_values(msc_record *r, size_t fact, const msc
 		const msc_region *from = &values[i]->list;
 		const unsigned char *src = values[i]->pool.data + from->off;
 		size_t start = from->count * sizeof(msc_item), size = from->hits_at - start;
-		if (!from->count)
-			continue;
 		for (k = 0; k < from->count; k++) {
 			msc_item it = ((const msc_item *)(const void *)src)[k];
 			it.norm = (uint16_t)(it.norm - start + at);
 			it.text = (uint16_t)(it.text - start + at);
-			if (it.code)
-				it.code = (uint16_t)(it.code - start + at);
 			((msc_item *)(void *)base)[items + k] = it;
 		}
 		memcpy(base + at, src + start, size);

@@ -441,8 +441,8 @@ static int describe_item(msc_result *r, const msc_record *rec, int fi, const msc
 	const char *name = entry_name(it->table, it->entry), *text = msc__list_str(rec, v, it->text);
 	const char *atc = it->table == MSC_LEX_MEDICATION && it->entry >= 0 ?
 			  msc__lex_tables[MSC_LEX_MEDICATION][it->entry].atc : NULL;
-	if (!atc && it->code)
-		atc = msc__list_str(rec, v, it->code);
+	if (!atc && it->atc)
+		atc = msc__item_atc(rec->pool.data + v->off, it);
 	if (name && atc)
 		return PUSH(r, fact_path(rec, fi), ": \"", text, "\" is ", name, " (ATC ", atc, ")", what, what2);
 	if (name)
@@ -730,8 +730,17 @@ static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec)
 			return MSC_ENOMEM;
 		r->instr_rule[ph] = arr;
 	}
-	prefetch(rec, rec->present + rec->section_count);
-	prefetch(rec->pool.data, rec->pool.data + rec->pool.len);
+	{
+		/* the block's lines asked for at once, as far as the average
+		 * record's lists reach, before the record is read: then what
+		 * its lists need beyond */
+		size_t end = msc__record_layout(rules).pool + MSC_POOL_INLINE / 2;
+		prefetch(rec, (const char *)rec + end);
+		if (rec->pool.own)
+			prefetch(rec->pool.data, rec->pool.data + rec->pool.len);
+		else if (rec->pool.data + rec->pool.len > (const unsigned char *)rec + end)
+			prefetch((const char *)rec + end, rec->pool.data + rec->pool.len);
+	}
 	run(rules->ops, rules->op_count, r->tri, rec);
 	t = r->tri;
 	/* one pass in table order: findings, instructions, clinic changes;
