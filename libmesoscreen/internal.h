@@ -207,6 +207,8 @@ enum { MSC_VS_UNKNOWN = 0, MSC_VS_VALUE, MSC_VS_NONE, MSC_VS_NEVER };
 typedef struct msc_fact {
 	msc_fact_info info;       /* public view */
 	msc_fact_type type;
+	int place;                /* a number's index in msc_record.numbers, a list's
+				   * in .lists and rules->list_facts (msc__rules_finish) */
 	const char *name;         /* bare name, after the section */
 	int section;              /* index into rules->sections */
 	int has_default;
@@ -323,6 +325,7 @@ struct msc_rules {
 	unsigned *fact_slots;     /* hash of fact paths and bare names (msc__rules_finish) */
 	int *list_facts;          /* the list facts, in table order */
 	size_t list_fact_count;
+	size_t number_fact_count; /* the number facts (msc_fact.place) */
 	int *name_facts;          /* medications, allergies, ingredients facts: */
 	size_t name_start[4];     /* kind k is name_facts[name_start[k]..name_start[k + 1]) */
 	const char *ruleset_json; /* {"name","version","files"} of a result */
@@ -359,59 +362,116 @@ extern const size_t msc__builtin_rules_len;
 
 /* ---------------------------------------------------------------- record */
 
-typedef struct msc_item {
-	const char *text;         /* as given */
-	const char *norm;         /* normalised */
-	msc_lex_hit hit;
-	size_t text_off, norm_off;
-} msc_item;
-
 /*
- * A record's facts are stored in two parts, hot and cold, because a
- * screening reads every fact of a record and a cohort of records screened
- * one after the other must not outgrow the cache:
+ * A parsed record is laid out for screening a cohort of records held in
+ * memory, one after the other: a screening reads every fact of a record,
+ * so what it reads is kept to a few hundred bytes, dense and in one block,
+ * or a cohort that outgrows the cache pays a miss for every piece of a
+ * record. msc_record_new() makes the block:
  *
- *   msc_hot    what the program reads for every fact: set, state, answer,
- *              enum word, number, and whether a code says yes. 16 bytes a
- *              fact, one dense array per record (msc_record.hot), in the
- *              record's own block with its per-section `present` flags:
- *              [record_ext | hot[fact_count] | present[section_count]].
- *   msc_value  the rest, per fact (msc_record.values): a list's items and
- *              their text, the number as a result says it, the code that
- *              says yes. Read only by the list tests, and when a finding's
- *              "because" text is written.
- * A list's items and text are blocks of their own: a screening prefetches
- * them all before it runs the program, so that their cache misses overlap
- * instead of following one another (screen.c).
+ *   [msc_record | numbers | lists | hot | present | pool]
+ *
+ *   numbers   per number fact (msc_fact.place): its value.
+ *   lists     per list fact (msc_fact.place): where its items are in the
+ *             pool, and how many (msc_region).
+ *   hot       per fact: set, state, whether a code says yes, the answer
+ *             (yes/no) or word (enum). 4 bytes a fact (msc_hot).
+ *   present   per section: given in the record.
+ *   pool      every list's items, each list a region of its own:
+ *             [msc_item[count] | normalised names | names as given, ATC
+ *             codes given as names | code hits]. A screening reads the
+ *             items (16 bytes: the look-up, offsets) and the normalised
+ *             names; the names as given only a finding's "because" and the
+ *             unrecognised names; the code hits (the rows of msc__lex_codes
+ *             the items match, record.c) only the setters and the
+ *             "because" of a code. Offsets, not pointers: the pool moves.
+ *             The pool starts in the record's own block (MSC_POOL_INLINE
+ *             bytes: the lists of a seeded cohort's records take 208 on
+ *             average, at most 572) and moves to a block of its own only
+ *             when the record's lists outgrow it (then for the record's
+ *             life).
+ * A screening asks for the block's lines at once before it reads the
+ * record (screen.c), so that their misses overlap: where they are is known
+ * from the rule set alone (msc__record_layout).
+ * A list is written after the pool's last region, then made the fact's
+ * value by its msc_region: a list that fails leaves the record as it was,
+ * and the region a list replaces is garbage until the pool, full, is
+ * compacted (record.c).
  */
+#define MSC_POOL_INLINE 512
+
 typedef struct msc_hot {
-	double number;
 	unsigned char set;        /* explicitly set by the caller */
 	unsigned char state;      /* MSC_VS_* when set */
-	signed char answer;       /* msc_answer */
-	unsigned char coded;      /* a code in the record says yes (values[].coded_by) */
-	unsigned char enum_index; /* < MSC_MAX_ENUM */
+	unsigned char coded;      /* a code in the record says yes (msc__record_coded_by) */
+	union {
+		signed char answer;       /* yes/no: msc_answer */
+		unsigned char enum_index; /* enum: < MSC_MAX_ENUM */
+	} u;
 } msc_hot;
 
-_Static_assert(sizeof(msc_hot) <= 16, "msc_hot: 16 bytes a fact");
+_Static_assert(sizeof(msc_hot) == 4, "msc_hot: 4 bytes a fact");
 
-typedef struct msc_value {
-	msc_item *items;
-	size_t item_count, item_cap;
-	msc_buf text;             /* storage of the items' strings */
-	const char *coded_by;     /* a code in the record that says yes (hot.coded) */
-	int coded_from;           /* the list fact that holds it */
-	size_t coded_row;         /* the row of msc__lex_codes that matched */
-} msc_value;
+/* A list's entry, as a screening reads it; the strings at offsets from the
+ * start of the list's region (below 64 KiB: MSC_MAX_LIST entries of at
+ * most MSC_MAX_TEXT bytes). */
+typedef struct msc_item {
+	unsigned classes;         /* msc_lex_hit's */
+	int entry;                /* msc_lex_hit's: an entry of `table`, or -1 */
+	uint16_t norm;            /* the name normalised */
+	uint16_t text;            /* the name as given */
+	signed char table;        /* msc_lex_table */
+	unsigned char atc;        /* the name is an ATC code (msc_lex_hit.code): it
+				   * follows the name as given (msc__item_atc) */
+} msc_item;
+
+_Static_assert(sizeof(msc_item) == 16, "msc_item: 16 bytes an entry");
+
+/* A list fact's value: its region of a pool. An empty list has none. */
+typedef struct msc_region {
+	uint32_t off;             /* the region, from the pool's start (a multiple of 4) */
+	uint32_t count;           /* entries */
+	uint32_t hits_at;         /* its code hits, from off: the size of the rest */
+	uint32_t hits;            /* how many */
+} msc_region;
+
+_Static_assert(sizeof(msc_region) == 16, "msc_region: 16 bytes a list fact");
+
+typedef struct msc_pool {
+	unsigned char *data;      /* 8-byte aligned */
+	size_t len, cap;          /* in use (live regions and garbage), room */
+	int own;                  /* data is a block of its own, not the record's */
+} msc_pool;
 
 struct msc_record {
+	/* what a screening reads first */
 	const msc_rules *rules;
+	msc_hot *hot;             /* per fact (see above) */
+	double *numbers;          /* per number fact */
+	msc_region *lists;        /* per list fact */
+	unsigned char *present;   /* per section */
+	msc_pool pool;            /* the lists' regions */
 	size_t value_count;       /* the rule set's facts, kept so that freeing never reads the rules */
 	size_t section_count;
-	msc_hot *hot;             /* per fact, hot (see above) */
-	unsigned char *present;   /* per section, after hot[] */
-	msc_value *values;        /* per fact, cold */
 };
+
+_Static_assert(sizeof(struct msc_record) % 8 == 0, "the numbers follow the record");
+
+/* Where the parts of a record's block start (internal.h), for a rule set:
+ * known without reading the record. */
+typedef struct msc_record_layout {
+	size_t lists, hot, present, pool;
+} msc_record_layout;
+
+static inline msc_record_layout msc__record_layout(const msc_rules *rules)
+{
+	msc_record_layout l;
+	l.lists = sizeof(struct msc_record) + rules->number_fact_count * sizeof(double);
+	l.hot = l.lists + rules->list_fact_count * sizeof(msc_region);
+	l.present = l.hot + rules->fact_count * sizeof(msc_hot);
+	l.pool = (l.present + rules->section_count + 7) & ~(size_t)7;
+	return l;
+}
 
 /* The setters by fact index (the public ones find the index by name and
  * call these). `lens` may be NULL (NUL-terminated items); with lengths,
@@ -422,6 +482,28 @@ int msc__record_set_word(msc_record *rec, int fact, const char *word, size_t len
 int msc__record_set_list(msc_record *rec, int fact, const char *const *items, const size_t *lens,
 			 size_t count);
 int msc__record_unset(msc_record *rec, int fact);
+
+/* The code, as given, that makes yes/no fact `fact` yes (hot.coded), and
+ * in *from the list fact that holds it. */
+const char *msc__record_coded_by(const msc_record *rec, int fact, int *from);
+
+/* A list's entries, and the strings of its entries by offset. */
+static inline const msc_item *msc__list_items(const msc_record *r, const msc_region *l)
+{
+	return (const msc_item *)(const void *)(r->pool.data + l->off);
+}
+static inline const char *msc__list_str(const msc_record *r, const msc_region *l, unsigned off)
+{
+	return (const char *)r->pool.data + l->off + off;
+}
+
+/* The ATC code of an entry whose name is one (msc_item.atc), upper case:
+ * after the name as given, in the list's region. */
+static inline const char *msc__item_atc(const unsigned char *region, const msc_item *it)
+{
+	const char *text = (const char *)region + it->text;
+	return text + strlen(text) + 1;
+}
 
 /* The effective state of a fact (defaults applied). */
 static inline int msc__record_state(const msc_record *r, int fi, const msc_hot **value)
@@ -450,7 +532,7 @@ static inline int msc__record_answer(const msc_record *r, int fi)
 	if (v->coded)
 		return MSC_YES;
 	if (v->set)
-		return v->state == MSC_VS_VALUE ? v->answer : MSC_UNKNOWN;
+		return v->state == MSC_VS_VALUE ? v->u.answer : MSC_UNKNOWN;
 	if (f->has_default && r->present[f->section])
 		return f->default_answer;
 	return MSC_UNKNOWN;

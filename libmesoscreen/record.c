@@ -9,46 +9,39 @@
 
 #include "internal.h"
 
-/* The rows of msc__lex_codes that the items of a list of codes or
- * medications match (item by item, in the order msc_lex_code_rows() gives
- * them), found when the list is set, so that recompute_codes() replays
+/* A code hit: a row of msc__lex_codes that entry `item` of a list of codes
+ * or medications matches. A list's hits (entry by entry, in the order
+ * msc_lex_code_rows() gives them) are found when the list is set and kept
+ * at the end of its region (internal.h), so that recompute_codes() replays
  * them instead of looking every list up again. */
 typedef struct code_hit {
-	size_t row, item;
+	uint32_t row, item;
 } code_hit;
 
-typedef struct code_cache {
-	code_hit *v;
-	size_t n, cap;
-} code_cache;
-
-/* A record as msc_record_new() makes it: the record, then what only this
- * file reads. A list is read into `spare` with its codes, then swapped
- * with the fact's value: a list that fails leaves the record as it was.
- * Its hot facts and present flags follow it in the same block (internal.h). */
-typedef struct record_ext {
-	msc_record rec;        /* first: a record's address is its ext's */
-	code_cache *codes;     /* per fact */
-	msc_value spare;
-	code_cache spare_codes;
-} record_ext;
-
-/* A list value made once, set into any number of records (record.h). */
+/* A list value made once, set into any number of records (record.h): its
+ * region, in a pool of its own, as a record holds it. */
 struct msc_list_value {
 	const msc_rules *rules;
 	int fact;
-	msc_value value;       /* its items and their text, as a record holds them */
-	code_cache codes;
+	msc_region list;
+	msc_pool pool;
 };
 
-static code_cache *codes_of(msc_record *r, int fi)
+static size_t align4(size_t n)
 {
-	return &((record_ext *)r)->codes[fi];
+	return (n + 3) & ~(size_t)3;
+}
+
+/* The bytes of a list's region: entries, strings, code hits. */
+static size_t region_size(const msc_region *l)
+{
+	return l->hits_at + l->hits * sizeof(code_hit);
 }
 
 MSC_EXTERN(int) msc_record_new(msc_record **out, const msc_rules *rules)
 {
-	record_ext *x;
+	msc_record_layout at;
+	unsigned char *block;
 	msc_record *r;
 
 	if (!out)
@@ -56,86 +49,174 @@ MSC_EXTERN(int) msc_record_new(msc_record **out, const msc_rules *rules)
 	*out = NULL;
 	if (!rules)
 		return msc__fail(MSC_EINVAL, "rules is NULL");
-	/* sizeof(record_ext) is a multiple of its alignment, msc_hot's */
-	x = msc__calloc(1, sizeof(*x) + rules->fact_count * sizeof(msc_hot) + rules->section_count);
-	if (!x)
+	at = msc__record_layout(rules);
+	block = msc__calloc(1, at.pool + MSC_POOL_INLINE);
+	if (!block)
 		return msc__fail(MSC_ENOMEM, "out of memory");
-	r = &x->rec;
+	r = (msc_record *)(void *)block;
 	r->rules = rules;
 	r->value_count = rules->fact_count;
 	r->section_count = rules->section_count;
-	r->hot = (msc_hot *)(x + 1);
-	r->present = (unsigned char *)(r->hot + rules->fact_count);
-	r->values = msc__calloc(rules->fact_count, sizeof(msc_value));
-	x->codes = msc__calloc(rules->fact_count, sizeof(code_cache));
-	if (!r->values || !x->codes) {
-		msc_record_free(r);
-		return msc__fail(MSC_ENOMEM, "out of memory");
-	}
+	r->numbers = (double *)(void *)(block + sizeof(msc_record));
+	r->lists = (msc_region *)(void *)(block + at.lists);
+	r->hot = (msc_hot *)(void *)(block + at.hot);
+	r->present = block + at.present;
+	r->pool.data = block + at.pool;
+	r->pool.cap = MSC_POOL_INLINE;
 	*out = r;
 	return MSC_OK;
 }
 
-static void free_value(msc_value *v)
+static void pool_free(msc_pool *p)
 {
-	msc__free(v->items);
-	msc_buf_free(&v->text);
+	if (p->own)
+		msc__free(p->data);
 }
 
 MSC_EXTERN(void) msc_record_free(msc_record *r)
 {
-	record_ext *x = (record_ext *)r;
-	size_t i;
 	if (!r)
 		return;
-	for (i = 0; i < r->value_count; i++) {
-		if (r->values)
-			free_value(&r->values[i]);
-		if (x->codes)
-			msc__free(x->codes[i].v);
-	}
-	free_value(&x->spare);
-	msc__free(x->spare_codes.v);
-	msc__free(x->codes);
-	msc__free(r->values);
+	pool_free(&r->pool);
 	msc__free(r);
 }
 
-/* Forgets fact fi's value, but not a code's yes (forget_code). */
-static void reset_value(msc_record *r, size_t fi)
-{
-	r->hot[fi].set = 0;
-	r->hot[fi].state = MSC_VS_UNKNOWN;
-	r->values[fi].item_count = 0;
-	r->values[fi].text.len = 0;
-}
-
-static void forget_code(msc_record *r, size_t fi)
-{
-	r->hot[fi].coded = 0;
-	r->values[fi].coded_by = NULL;
-}
-
-/* Every fact back to unset: the hot part holds all of a fact's state, and
- * of the cold part only a list's items are read without a hot flag saying
- * they are there (a code's coded_by only with hot.coded), so that clearing
- * a record between rows touches the dense hot array and the list facts. */
+/* Every fact back to unset, every list empty. */
 MSC_EXTERN(void) msc_record_clear(msc_record *r)
 {
-	size_t i;
 	if (!r)
 		return;
-	for (i = 0; i < r->value_count; i++) {
-		r->hot[i].set = 0;
-		r->hot[i].state = MSC_VS_UNKNOWN;
-		r->hot[i].coded = 0;
-	}
-	for (i = 0; i < r->rules->list_fact_count; i++) {
-		msc_value *v = &r->values[r->rules->list_facts[i]];
-		v->item_count = 0;
-		v->text.len = 0;
-	}
+	memset(r->hot, 0, r->value_count * sizeof(msc_hot));
+	memset(r->lists, 0, r->rules->list_fact_count * sizeof(msc_region));
 	memset(r->present, 0, r->section_count);
+	r->pool.len = 0;
+}
+
+/* ------------------------------------------------------------------ pool */
+
+/* Room for `need` bytes after the first `used` of a pool, which keeps
+ * them: MSC_OK, or MSC_ENOMEM with the pool unchanged. */
+static int pool_grow(msc_pool *p, size_t used, size_t need)
+{
+	size_t cap = p->cap ? p->cap : 64;
+	unsigned char *d;
+
+	if (used + need <= p->cap)
+		return MSC_OK;
+	while (cap < used + need)
+		cap *= 2;
+	if (p->own) {
+		d = msc__realloc(p->data, cap);
+	} else { /* the record's own block, or nothing yet */
+		d = msc__malloc(cap);
+		if (d && used)
+			memcpy(d, p->data, used);
+	}
+	if (!d)
+		return MSC_ENOMEM;
+	p->data = d;
+	p->cap = cap;
+	p->own = 1;
+	return MSC_OK;
+}
+
+/* Moves the record's lists to the start of its pool, region by region in
+ * the order they lie in (each moves down, if at all): the garbage of the
+ * lists they replaced goes. */
+static void compact(msc_record *r)
+{
+	size_t n = r->rules->list_fact_count, to = 0, from = 0, k;
+
+	for (;;) {
+		msc_region *next = NULL;
+		for (k = 0; k < n; k++) {
+			msc_region *l = &r->lists[k];
+			if (l->count && l->off >= from && (!next || l->off < next->off))
+				next = l;
+		}
+		if (!next)
+			break;
+		from = next->off + 1; /* those moved lie below it now */
+		memmove(r->pool.data + to, r->pool.data + next->off, region_size(next));
+		next->off = (uint32_t)to;
+		to = align4(to + region_size(next));
+	}
+	r->pool.len = to;
+}
+
+/* Room for a region of `need` bytes after the record's last: in the pool
+ * as it is, once compacted, or grown. MSC_OK, or MSC_ENOMEM with the
+ * record's lists unchanged. */
+static int make_room(msc_record *r, size_t need)
+{
+	if (align4(r->pool.len) + need <= r->pool.cap)
+		return MSC_OK;
+	compact(r);
+	return pool_grow(&r->pool, r->pool.len, need);
+}
+
+/* ------------------------------------------------------------ codes */
+
+/* The code hits of list fact number k (of rules->list_facts) if it holds
+ * codes that count (a list of codes or medications, set): *n of them. */
+static const code_hit *list_hits(const msc_record *r, size_t k, size_t *n)
+{
+	int fi = r->rules->list_facts[k];
+	msc_fact_type t = r->rules->facts[fi].type;
+	const msc_region *l = &r->lists[k];
+
+	*n = 0;
+	if (!r->hot[fi].set || r->hot[fi].state != MSC_VS_VALUE || (t != MSC_FT_CODES && t != MSC_FT_MEDICATIONS) ||
+	    !l->hits)
+		return NULL;
+	*n = l->hits;
+	return (const code_hit *)(const void *)(r->pool.data + l->off + l->hits_at);
+}
+
+/* Codes in the record (ICD-10 conditions, ATC codes of medications) that
+ * set a yes/no fact to yes. Recomputed whenever one of those lists changes,
+ * from their code hits. */
+static void recompute_codes(msc_record *r)
+{
+	const msc_rules *rules = r->rules;
+	size_t f, k, i, n;
+
+	for (f = 0; f < rules->fact_count; f++)
+		r->hot[f].coded = 0;
+	for (k = 0; k < rules->list_fact_count; k++) {
+		const code_hit *h = list_hits(r, k, &n);
+		for (i = 0; i < n; i++) {
+			int target = rules->code_facts[h[i].row];
+			/* never -1 while every codes.tsv row names a yes/no fact
+			 * of builtin.rules (test_coverage's
+			 * code_rows_set_yes_no_facts): kept so that a row which
+			 * did not could never write outside hot[] */
+			if (target >= 0) /* GCOVR_EXCL_BR_LINE */
+				r->hot[target].coded = 1;
+		}
+	}
+}
+
+/* For each fact the first row in table order wins, then the first list and
+ * item, so that the finding names the same code whatever the record's
+ * order. */
+const char *msc__record_coded_by(const msc_record *r, int fact, int *from)
+{
+	const msc_rules *rules = r->rules;
+	const char *text = NULL;
+	size_t k, i, n, row = 0;
+
+	for (k = 0; k < rules->list_fact_count; k++) {
+		const code_hit *h = list_hits(r, k, &n);
+		const msc_region *l = &r->lists[k];
+		for (i = 0; i < n; i++)
+			if (rules->code_facts[h[i].row] == fact && (!text || h[i].row < row)) {
+				row = h[i].row;
+				*from = rules->list_facts[k];
+				text = msc__list_str(r, l, msc__list_items(r, l)[h[i].item].text);
+			}
+	}
+	return text;
 }
 
 static int find_fact(msc_record *r, const char *field, int *out)
@@ -174,102 +255,6 @@ static void mark_set(msc_record *r, int fi, int state)
 	r->present[r->rules->facts[fi].section] = 1;
 }
 
-/* Codes in the record (ICD-10 conditions, ATC codes of medications) that
- * set a yes/no fact to yes. Recomputed whenever one of those lists changes:
- * each code is looked up by its prefixes in the sorted code rows (once per
- * list: see code_cache). For each fact the first row in table order wins,
- * then the first list and item, so that the finding names the same code
- * whatever the record's order. */
-static void code_found(msc_record *r, int from, const msc_item *item, size_t row)
-{
-	int target = r->rules->code_facts[row];
-	msc_value *v;
-	/* never -1 while every codes.tsv row names a yes/no fact of
-	 * builtin.rules (test_coverage's code_rows_set_yes_no_facts): kept so
-	 * that a row which did not could never write outside values[] */
-	if (target < 0) /* GCOVR_EXCL_BR_LINE */
-		return; /* GCOVR_EXCL_LINE */
-	v = &r->values[target];
-	if (r->hot[target].coded && v->coded_row <= row)
-		return;
-	v->coded_by = item->text;
-	v->coded_from = from;
-	v->coded_row = row;
-	r->hot[target].coded = 1;
-}
-
-typedef struct code_walk {
-	const msc_value *v;
-	size_t item;
-	code_cache *cache;
-	int oom;
-} code_walk;
-
-static void row_found(size_t row, void *p)
-{
-	code_walk *w = p;
-	void *arr = w->cache->v;
-	if (w->oom || msc__grow(&arr, &w->cache->cap, w->cache->n + 1, sizeof(code_hit))) {
-		w->oom = 1;
-		return;
-	}
-	w->cache->v = arr;
-	w->cache->v[w->cache->n].row = row;
-	w->cache->v[w->cache->n++].item = w->item;
-}
-
-/* Finds the code rows of every item of a list of type t into `cache`:
- * MSC_OK, or MSC_ENOMEM. Nothing to do for the other lists. */
-static int cache_codes(msc_fact_type t, const msc_value *v, code_cache *cache)
-{
-	code_walk w = { v, 0, cache, 0 };
-	size_t i;
-
-	cache->n = 0;
-	if (t != MSC_FT_CODES && t != MSC_FT_MEDICATIONS)
-		return MSC_OK;
-	for (i = 0; i < v->item_count; i++) {
-		const msc_item *it = &v->items[i];
-		const char *atc = NULL;
-		w.item = i;
-		if (t == MSC_FT_CODES) {
-			msc_lex_code_rows(1, it->norm, strlen(it->norm), row_found, &w);
-			continue;
-		}
-		if (it->hit.code[0])
-			atc = it->hit.code;
-		else if (it->hit.entry >= 0 && it->hit.table == MSC_LEX_MEDICATION)
-			atc = msc__lex_tables[MSC_LEX_MEDICATION][it->hit.entry].atc;
-		while (atc && *atc) { /* "B01AC06|N02BA01" */
-			const char *bar = strchr(atc, '|');
-			size_t n = bar ? (size_t)(bar - atc) : strlen(atc);
-			msc_lex_code_rows(0, atc, n, row_found, &w);
-			atc = bar ? bar + 1 : NULL;
-		}
-	}
-	return w.oom ? MSC_ENOMEM : MSC_OK;
-}
-
-static void recompute_codes(msc_record *r)
-{
-	const msc_rules *rules = r->rules;
-	size_t f, i, k;
-
-	for (f = 0; f < rules->fact_count; f++)
-		forget_code(r, f);
-	for (k = 0; k < rules->list_fact_count; k++) {
-		int fi = rules->list_facts[k];
-		const msc_value *v = &r->values[fi];
-		msc_fact_type t = rules->facts[fi].type;
-		const code_cache *cache = codes_of(r, fi);
-		if (!r->hot[fi].set || r->hot[fi].state != MSC_VS_VALUE ||
-		    (t != MSC_FT_CODES && t != MSC_FT_MEDICATIONS))
-			continue;
-		for (i = 0; i < cache->n; i++)
-			code_found(r, fi, &v->items[cache->v[i].item], cache->v[i].row);
-	}
-}
-
 MSC_EXTERN(int) msc_record_set_present(msc_record *r, const char *section)
 {
 	int s;
@@ -293,7 +278,7 @@ int msc__record_set_answer(msc_record *r, int fi, msc_answer value)
 		return wrong_type(f, "a yes/no answer");
 	if (value != MSC_YES && value != MSC_NO && value != MSC_UNKNOWN)
 		return msc__fail(MSC_EINVAL, "%s: %d is not an msc_answer", f->info.path, (int)value);
-	r->hot[fi].answer = (signed char)value;
+	r->hot[fi].u.answer = (signed char)value;
 	/* an explicit unknown stays unknown: a plan switch's default is for
 	 * an absent field only */
 	mark_set(r, fi, value == MSC_UNKNOWN ? MSC_VS_UNKNOWN : MSC_VS_VALUE);
@@ -312,7 +297,7 @@ int msc__record_set_number(msc_record *r, int fi, double value)
 				 f->min_exclusive ? "exclusive minimum" : "minimum", f->min);
 	if (value > f->max)
 		return msc__fail(MSC_EFIELD, "%s: %g is above the maximum of %g", f->info.path, value, f->max);
-	r->hot[fi].number = value;
+	r->numbers[f->place] = value;
 	mark_set(r, fi, MSC_VS_VALUE);
 	return MSC_OK;
 }
@@ -363,7 +348,7 @@ static int set_known_word(msc_record *r, int fi, const char *word, size_t n)
 	case MSC_FT_ENUM:
 		for (i = 0; i < f->info.value_count; i++)
 			if (is_word(word, n, f->info.values[i])) {
-				r->hot[fi].enum_index = (unsigned char)i;
+				r->hot[fi].u.enum_index = (unsigned char)i;
 				mark_set(r, fi, MSC_VS_VALUE);
 				return MSC_OK;
 			}
@@ -417,19 +402,9 @@ int msc__record_set_word(msc_record *r, int fi, const char *word, size_t n)
 	}
 }
 
-/* Points a value's items at their texts (after their buffer moved). */
-static void set_item_texts(msc_value *v)
-{
-	size_t i;
-	for (i = 0; i < v->item_count; i++) {
-		v->items[i].text = v->text.data + v->items[i].text_off;
-		v->items[i].norm = v->text.data + v->items[i].norm_off;
-	}
-}
-
-/* Checks a list for a fact and writes its items, normalised and looked up,
- * into v (a record's value or a list value's); changes nothing unless it
- * returns MSC_OK. With lengths, the items need not be NUL-terminated. */
+/* ---------------------------------------------------------------- lists
+ * A list is checked whole, then written, normalised and looked up, as a
+ * region (internal.h) of a pool: a record's, or a list value's. */
 
 static int too_many(const msc_fact *f, size_t count)
 {
@@ -437,25 +412,14 @@ static int too_many(const msc_fact *f, size_t count)
 			 MSC_MAX_LIST);
 }
 
-/* Room in a list value for `count` items and `text` bytes of their strings
- * (plus a NUL): MSC_OK, or MSC_ENOMEM with the value unchanged. */
-static int reserve_list(msc_value *v, size_t count, size_t text)
+/* Checks a list for fact f: the entries' lengths into len[], and in *need
+ * the most its region takes but for its code hits (entries, their names
+ * normalised, never longer, and as given, an ATC code of 8 bytes each).
+ * With lengths, the items need not be NUL-terminated. */
+static int check_list(const msc_fact *f, const char *const *items, const size_t *lens, size_t count,
+		      size_t *len, size_t *need)
 {
-	void *arr = v->items;
-	if (msc__grow(&arr, &v->item_cap, count, sizeof(msc_item)))
-		return MSC_ENOMEM;
-	v->items = arr;
-	arr = v->text.data;
-	if (msc__grow(&arr, &v->text.cap, text + 1, 1))
-		return MSC_ENOMEM;
-	v->text.data = arr;
-	return MSC_OK;
-}
-static int fill_list(const msc_fact *f, msc_value *v, const char *const *items, const size_t *lens,
-		     size_t count)
-{
-	size_t len[MSC_MAX_LIST];
-	size_t i, need = 0;
+	size_t i, text = 0;
 	int rc;
 
 	if (!MSC_FT_IS_LIST(f->type))
@@ -464,7 +428,6 @@ static int fill_list(const msc_fact *f, msc_value *v, const char *const *items, 
 		return too_many(f, count);
 	if (count && !items)
 		return msc__fail(MSC_EINVAL, "%s: items is NULL", f->info.path);
-	/* validate everything before changing anything */
 	for (i = 0; i < count; i++) {
 		size_t n;
 		char code[16];
@@ -479,56 +442,149 @@ static int fill_list(const msc_fact *f, msc_value *v, const char *const *items, 
 		if (f->type == MSC_FT_CODES && !msc_lex_icd10(items[i], n, code))
 			return msc__fail(MSC_EFIELD, "%s[%zu]: \"%.*s\" is not an ICD-10 code", f->info.path, i,
 					 (int)n, items[i]);
-		need += 2 * (n + 1);
+		text += n + 1;
 	}
-	if (reserve_list(v, count, need))
-		return MSC_ENOMEM;
-	/* from here on nothing can fail */
-	v->text.len = 0;
-	for (i = 0; i < count; i++) {
-		msc_item *it = &v->items[i];
-		size_t n = len[i];
-		const char *text = v->text.data + v->text.len;
-		char *norm;
-
-		memset(&it->hit, 0, sizeof(it->hit));
-		it->hit.table = MSC_LEX_NONE;
-		it->hit.entry = -1;
-		it->text_off = v->text.len;
-		memcpy(v->text.data + v->text.len, items[i], n);
-		v->text.data[v->text.len + n] = '\0';
-		v->text.len += n + 1;
-		/* the normalised name goes straight into the record's buffer
-		 * (never longer than the name) */
-		it->norm_off = v->text.len;
-		norm = v->text.data + v->text.len;
-		if (f->type == MSC_FT_CODES) {
-			msc_lex_icd10(text, n, norm);
-		} else {
-			msc_lex_normalize(text, n, norm);
-			if (f->type == MSC_FT_MEDICATIONS) {
-				/* a medicine, or a known ingredient taken as one (a
-				 * lidocaine cream, a vitamin): recognised, no class */
-				if (!msc_lex_lookup(MSC_LEX_MEDICATION, norm, text, &it->hit))
-					msc_lex_lookup(MSC_LEX_INGREDIENT, norm, text, &it->hit);
-			} else if (f->type == MSC_FT_INGREDIENTS) {
-				msc_lex_lookup(MSC_LEX_INGREDIENT, norm, text, &it->hit);
-			} else if (!msc_lex_lookup(MSC_LEX_INGREDIENT, norm, text, &it->hit) &&
-				   !msc_lex_lookup(MSC_LEX_MEDICATION, norm, text, &it->hit)) {
-				msc_lex_lookup(MSC_LEX_ALLERGEN, norm, text, &it->hit);
-			}
-		}
-		v->text.len += strlen(norm) + 1;
-	}
-	v->item_count = count;
-	set_item_texts(v);
+	*need = count * (sizeof(msc_item) + 8) + 2 * text;
 	return MSC_OK;
 }
 
-/* A list fact set: mark it, and its codes if it holds any. */
-static void list_set(msc_record *r, int fi)
+/* The code rows an entry matches, appended to a region's code hits. */
+typedef struct hit_walk {
+	msc_pool *p;
+	size_t at;                /* the hits, from the pool's start */
+	uint32_t item, n;
+	int oom;
+} hit_walk;
+
+/* check_list's `need` leaves room for a hit an entry, what the lexicon's
+ * rows give (a code matches one row, or two): the pool grows here only
+ * for more. */
+static void row_found(size_t row, void *ctx)
+{
+	hit_walk *w = ctx;
+	code_hit h;
+	h.row = (uint32_t)row;
+	h.item = w->item;
+	w->oom = w->oom || pool_grow(w->p, w->at + w->n * sizeof(code_hit), sizeof(code_hit)) != MSC_OK;
+	if (!w->oom)
+		memcpy(w->p->data + w->at + w->n++ * sizeof(code_hit), &h, sizeof(h));
+}
+
+/* Finds the code rows of the entries of a list of codes or medications
+ * (none for the other lists): each code is looked up by its prefixes in
+ * the sorted code rows. The pool may move as the hits grow: the codes are
+ * looked up from a copy. */
+static int find_hits(msc_fact_type t, msc_pool *p, msc_region *l)
+{
+	hit_walk w = { p, l->off + l->hits_at, 0, 0, 0 };
+	char code[16];
+
+	if (t != MSC_FT_CODES && t != MSC_FT_MEDICATIONS)
+		return MSC_OK;
+	for (w.item = 0; w.item < l->count; w.item++) {
+		const msc_item *it = (const msc_item *)(const void *)(p->data + l->off) + w.item;
+		const char *atc = NULL;
+		/* an ICD-10 code (canonical, at most 7 characters), an ATC code
+		 * given as the name (7) */
+		if (t == MSC_FT_CODES) {
+			strcpy(code, (const char *)p->data + l->off + it->norm);
+			msc_lex_code_rows(1, code, strlen(code), row_found, &w);
+			continue;
+		}
+		if (it->atc)
+			atc = strcpy(code, msc__item_atc(p->data + l->off, it));
+		else if (it->entry >= 0 && it->table == MSC_LEX_MEDICATION)
+			atc = msc__lex_tables[MSC_LEX_MEDICATION][it->entry].atc;
+		while (atc && *atc) { /* "B01AC06|N02BA01" */
+			const char *bar = strchr(atc, '|');
+			size_t n = bar ? (size_t)(bar - atc) : strlen(atc);
+			msc_lex_code_rows(0, atc, n, row_found, &w);
+			atc = bar ? bar + 1 : NULL;
+		}
+	}
+	l->hits = w.n;
+	return w.oom ? MSC_ENOMEM : MSC_OK;
+}
+
+/* Writes a list that check_list() passed as a region of pool p after its
+ * first p->len bytes, where there is room for all but its code hits, and
+ * describes it in *l. The pool's length is left to the caller, who makes
+ * the region a value. MSC_OK, or MSC_ENOMEM (the pool may have grown). */
+static int write_list(const msc_fact *f, msc_pool *p, const char *const *items, const size_t *len,
+		      size_t count, msc_region *l)
+{
+	size_t norm = count * sizeof(msc_item), text_at = norm, end, gap, i;
+	unsigned char *base;
+	msc_item *its;
+
+	memset(l, 0, sizeof(*l));
+	if (!count)
+		return MSC_OK;
+	l->off = (uint32_t)align4(p->len);
+	l->count = (uint32_t)count;
+	base = p->data + l->off;
+	its = (msc_item *)(void *)base;
+	/* the names as given go after room for the normalised names, then
+	 * move down to follow them */
+	for (i = 0; i < count; i++)
+		text_at += len[i] + 1;
+	end = text_at;
+	for (i = 0; i < count; i++) {
+		msc_item *it = &its[i];
+		char *text = (char *)base + end, *nm = (char *)base + norm;
+		size_t n = len[i];
+		msc_lex_hit hit;
+
+		memcpy(text, items[i], n);
+		text[n] = '\0';
+		it->text = (uint16_t)end;
+		end += n + 1;
+		it->norm = (uint16_t)norm;
+		memset(&hit, 0, sizeof(hit));
+		hit.table = MSC_LEX_NONE;
+		hit.entry = -1;
+		if (f->type == MSC_FT_CODES) {
+			msc_lex_icd10(text, n, nm);
+		} else {
+			msc_lex_normalize(text, n, nm);
+			if (f->type == MSC_FT_MEDICATIONS) {
+				/* a medicine, or a known ingredient taken as one (a
+				 * lidocaine cream, a vitamin): recognised, no class */
+				if (!msc_lex_lookup(MSC_LEX_MEDICATION, nm, text, &hit))
+					msc_lex_lookup(MSC_LEX_INGREDIENT, nm, text, &hit);
+			} else if (f->type == MSC_FT_INGREDIENTS) {
+				msc_lex_lookup(MSC_LEX_INGREDIENT, nm, text, &hit);
+			} else if (!msc_lex_lookup(MSC_LEX_INGREDIENT, nm, text, &hit) &&
+				   !msc_lex_lookup(MSC_LEX_MEDICATION, nm, text, &hit)) {
+				msc_lex_lookup(MSC_LEX_ALLERGEN, nm, text, &hit);
+			}
+		}
+		norm += strlen(nm) + 1;
+		it->classes = hit.classes;
+		it->entry = hit.entry;
+		it->table = (signed char)hit.table;
+		it->atc = hit.code[0] != '\0';
+		if (it->atc) {
+			size_t cl = strlen(hit.code) + 1;
+			memcpy(base + end, hit.code, cl);
+			end += cl;
+		}
+	}
+	gap = text_at - norm;
+	memmove(base + norm, base + text_at, end - text_at);
+	for (i = 0; i < count; i++)
+		its[i].text = (uint16_t)(its[i].text - gap);
+	l->hits_at = (uint32_t)align4(end - gap);
+	return find_hits(f->type, p, l);
+}
+
+/* A list fact given its value l: mark it, and its codes if it holds any. */
+static void list_set(msc_record *r, int fi, const msc_region *l)
 {
 	msc_fact_type t = r->rules->facts[fi].type;
+	r->lists[r->rules->facts[fi].place] = *l;
+	if (l->count)
+		r->pool.len = l->off + region_size(l);
 	mark_set(r, fi, MSC_VS_VALUE);
 	if (t == MSC_FT_CODES || t == MSC_FT_MEDICATIONS)
 		recompute_codes(r);
@@ -537,38 +593,29 @@ static void list_set(msc_record *r, int fi)
 int msc__record_set_list(msc_record *r, int fi, const char *const *items, const size_t *lens, size_t count)
 {
 	const msc_fact *f = &r->rules->facts[fi];
-	record_ext *x = (record_ext *)r;
-	msc_value *v = &r->values[fi], old = *v;
-	code_cache cache;
-	int rc = fill_list(f, &x->spare, items, lens, count);
+	size_t len[MSC_MAX_LIST], need;
+	msc_region l;
+	int rc = check_list(f, items, lens, count, len, &need);
 
-	if (rc || (rc = cache_codes(f->type, &x->spare, &x->spare_codes)) != MSC_OK)
+	if (rc)
 		return rc;
-	/* the spare becomes the value (its items point into their own
-	 * buffer), the value's storage the spare */
-	v->items = x->spare.items;
-	v->item_count = x->spare.item_count;
-	v->item_cap = x->spare.item_cap;
-	v->text = x->spare.text;
-	x->spare.items = old.items;
-	x->spare.item_count = 0;
-	x->spare.item_cap = old.item_cap;
-	x->spare.text = old.text;
-	cache = *codes_of(r, fi);
-	*codes_of(r, fi) = x->spare_codes;
-	x->spare_codes = cache;
-	list_set(r, fi);
+	/* written after the record's lists: the one it replaces stays its
+	 * value until it is whole */
+	if (make_room(r, need) || write_list(f, &r->pool, items, len, count, &l))
+		return MSC_ENOMEM;
+	list_set(r, fi, &l);
 	return MSC_OK;
 }
 
 int msc__record_unset(msc_record *r, int fi)
 {
-	msc_fact_type t = r->rules->facts[fi].type;
+	const msc_fact *f = &r->rules->facts[fi];
 	/* an unknown answer leaves a code's yes standing (codes win), whatever
 	 * the order the fields came in */
-	reset_value(r, (size_t)fi);
+	if (MSC_FT_IS_LIST(f->type))
+		memset(&r->lists[f->place], 0, sizeof(msc_region));
 	mark_set(r, fi, MSC_VS_UNKNOWN);
-	if (t == MSC_FT_CODES || t == MSC_FT_MEDICATIONS)
+	if (f->type == MSC_FT_CODES || f->type == MSC_FT_MEDICATIONS)
 		recompute_codes(r);
 	return MSC_OK;
 }
@@ -657,11 +704,15 @@ MSC_EXTERN(int) msc_record_unset_at(msc_record *r, size_t fact)
 
 /* ------------------------------------------------------------ list values */
 
+/* The pool of a list value until it has entries (never written). */
+static uint64_t no_entries;
+
 MSC_EXTERN(int) msc_list_value_new(msc_list_value **out, const msc_rules *rules, size_t fact,
 				   const char *const *items, const size_t *lens, size_t count)
 {
+	size_t len[MSC_MAX_LIST], need;
 	msc_list_value *lv;
-	msc_fact_type t;
+	const msc_fact *f;
 	int rc;
 
 	if (!out)
@@ -676,10 +727,12 @@ MSC_EXTERN(int) msc_list_value_new(msc_list_value **out, const msc_rules *rules,
 		return msc__fail(MSC_ENOMEM, "out of memory");
 	lv->rules = rules;
 	lv->fact = (int)fact;
-	t = rules->facts[fact].type;
-	rc = fill_list(&rules->facts[fact], &lv->value, items, lens, count);
-	if (rc == MSC_OK)
-		rc = cache_codes(t, &lv->value, &lv->codes);
+	/* never NULL: a value of no entries is copied as one of 0 bytes */
+	lv->pool.data = (unsigned char *)&no_entries;
+	f = &rules->facts[fact];
+	rc = check_list(f, items, lens, count, len, &need);
+	if (rc == MSC_OK && (pool_grow(&lv->pool, 0, need) || write_list(f, &lv->pool, items, len, count, &lv->list)))
+		rc = MSC_ENOMEM;
 	if (rc) {
 		msc_list_value_free(lv);
 		return rc;
@@ -692,20 +745,18 @@ MSC_EXTERN(void) msc_list_value_free(msc_list_value *lv)
 {
 	if (!lv)
 		return;
-	free_value(&lv->value);
-	msc__free(lv->codes.v);
+	pool_free(&lv->pool);
 	msc__free(lv);
 }
 
 MSC_EXTERN(int) msc_record_set_list_values(msc_record *r, size_t fact, const msc_list_value *const *values,
 					    size_t count)
 {
-	size_t i, items = 0, text = 0, hits = 0;
+	size_t i, k, items = 0, text = 0, hits = 0, at;
 	int rc = check_fact(r, fact);
 	const msc_fact *f;
-	code_cache *cache;
-	msc_value *v;
-	void *arr;
+	unsigned char *base;
+	msc_region l;
 
 	if (rc)
 		return rc;
@@ -718,42 +769,43 @@ MSC_EXTERN(int) msc_record_set_list_values(msc_record *r, size_t fact, const msc
 		const msc_list_value *lv = values[i];
 		if (!lv || lv->rules != r->rules || lv->fact != (int)fact)
 			return msc__fail(MSC_EINVAL, "%s: value %zu is NULL or made for another fact", f->info.path, i);
-		items += lv->value.item_count;
-		text += lv->value.text.len;
-		hits += lv->codes.n;
+		items += lv->list.count;
+		text += lv->list.hits_at - lv->list.count * sizeof(msc_item);
+		hits += lv->list.hits;
 	}
 	if (items > MSC_MAX_LIST)
 		return too_many(f, items);
-	v = &r->values[fact];
-	if (reserve_list(v, items, text))
+	if (make_room(r, items * sizeof(msc_item) + text + hits * sizeof(code_hit)))
 		return MSC_ENOMEM;
-	cache = codes_of(r, (int)fact);
-	arr = cache->v;
-	if (msc__grow(&arr, &cache->cap, hits, sizeof(code_hit)))
-		return MSC_ENOMEM;
-	cache->v = arr;
-	/* from here on nothing can fail */
-	cache->n = 0;
-	v->item_count = v->text.len = 0;
-	for (i = 0; i < count; i++) {
-		const msc_value *from = &values[i]->value;
-		const code_cache *fc = &values[i]->codes;
-		size_t k;
-		for (k = 0; k < from->item_count; k++) {
-			msc_item *it = &v->items[v->item_count + k];
-			*it = from->items[k];
-			it->text_off += v->text.len;
-			it->norm_off += v->text.len;
-		}
-		memcpy(v->text.data + v->text.len, from->text.data, from->text.len);
-		for (k = 0; k < fc->n; k++) {
-			cache->v[cache->n].row = fc->v[k].row;
-			cache->v[cache->n++].item = fc->v[k].item + v->item_count;
-		}
-		v->item_count += from->item_count;
-		v->text.len += from->text.len;
+	/* from here on nothing can fail: one region, the values' entries,
+	 * then each value's strings (a multiple of 4 bytes), then their hits */
+	memset(&l, 0, sizeof(l));
+	if (items) {
+		l.off = (uint32_t)align4(r->pool.len);
+		l.count = (uint32_t)items;
+		l.hits_at = (uint32_t)(items * sizeof(msc_item) + text);
 	}
-	set_item_texts(v);
-	list_set(r, (int)fact);
+	base = r->pool.data + l.off;
+	at = items * sizeof(msc_item);
+	for (i = 0, items = 0; i < count; i++) {
+		const msc_region *from = &values[i]->list;
+		const unsigned char *src = values[i]->pool.data + from->off;
+		size_t start = from->count * sizeof(msc_item), size = from->hits_at - start;
+		for (k = 0; k < from->count; k++) {
+			msc_item it = ((const msc_item *)(const void *)src)[k];
+			it.norm = (uint16_t)(it.norm - start + at);
+			it.text = (uint16_t)(it.text - start + at);
+			((msc_item *)(void *)base)[items + k] = it;
+		}
+		memcpy(base + at, src + start, size);
+		for (k = 0; k < from->hits; k++) {
+			code_hit h = ((const code_hit *)(const void *)(src + from->hits_at))[k];
+			h.item += (uint32_t)items;
+			((code_hit *)(void *)(base + l.hits_at))[l.hits++] = h;
+		}
+		at += size;
+		items += from->count;
+	}
+	list_set(r, (int)fact, &l);
 	return MSC_OK;
 }

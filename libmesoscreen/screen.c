@@ -58,67 +58,84 @@ struct msc_result {
 
 /* ---------------------------------------------------------------- facts */
 
-/* The yes/no, number and enum tests read the hot part of a fact only;
- * the list tests and the "because" texts the cold part (internal.h). */
-static int number_state(const msc_record *rec, int fi, double *d)
+/* The yes/no, number and enum tests read a fact's msc_hot, and a number
+ * its value; the list tests the list's entries and their normalised names
+ * (internal.h). */
+static inline int number_state(const msc_record *rec, int fi, double *d)
 {
 	const msc_hot *v;
+	const msc_fact *f = &rec->rules->facts[fi];
 	int st = msc__record_state(rec, fi, &v);
 	if (st == MSC_VS_VALUE)
-		*d = v->set ? v->number : rec->rules->facts[fi].default_number;
+		*d = v->set ? rec->numbers[f->place] : f->default_number;
 	else if (st == MSC_VS_NEVER)
 		*d = INFINITY;
 	return st;
 }
 
-static int enum_index(const msc_record *rec, int fi)
+static inline int enum_index(const msc_record *rec, int fi)
 {
 	const msc_hot *v;
 	int st = msc__record_state(rec, fi, &v);
 	if (st != MSC_VS_VALUE)
 		return -1;
-	return v->set ? v->enum_index : rec->rules->facts[fi].default_enum;
+	return v->set ? v->u.enum_index : rec->rules->facts[fi].default_enum;
 }
 
-static const msc_value *list_value(const msc_record *rec, int fi)
+static inline const msc_region *list_value(const msc_record *rec, int fi)
 {
 	const msc_hot *v;
-	return msc__record_state(rec, fi, &v) == MSC_VS_VALUE ? &rec->values[fi] : NULL;
+	return msc__record_state(rec, fi, &v) == MSC_VS_VALUE ? &rec->lists[rec->rules->facts[fi].place] : NULL;
 }
 
-static const char *entry_name(const msc_lex_hit *h)
+static const char *entry_name(int table, int entry)
 {
-	if (h->table == MSC_LEX_NONE || h->entry < 0)
+	if (table == MSC_LEX_NONE || entry < 0)
 		return NULL;
-	return msc__lex_tables[h->table][h->entry].name;
+	return msc__lex_tables[table][entry].name;
 }
 
 /* Can allergy x be the same substance as ingredient y? Each is a
- * normalised name and its look-up. */
-static int pair_match(const char *xnorm, const msc_lex_hit *xh, const char *ynorm, const msc_lex_hit *yh)
+ * normalised name and its look-up (table and entry). */
+static int pair_match(const char *xnorm, int xt, int xe, const char *ynorm, int yt, int ye)
 {
 	const char *nx, *ny;
 	if (xnorm[0] && xnorm[0] == ynorm[0] && strcmp(xnorm, ynorm) == 0)
 		return MSC_YES;
-	if (xh->table == MSC_LEX_INGREDIENT && yh->table == MSC_LEX_INGREDIENT)
-		return msc_lex_ingredients_meet(xh->entry, yh->entry) ? MSC_YES : MSC_NO;
-	nx = entry_name(xh);
-	ny = entry_name(yh);
+	if (xt == MSC_LEX_INGREDIENT && yt == MSC_LEX_INGREDIENT)
+		return msc_lex_ingredients_meet(xe, ye) ? MSC_YES : MSC_NO;
+	nx = entry_name(xt, xe);
+	ny = entry_name(yt, ye);
 	if (!nx || !ny)
 		return MSC_UNKNOWN; /* an unrecognised name cannot be ruled out */
-	if (xh->table == yh->table) /* one table names each entry once */
-		return xh->entry == yh->entry ? MSC_YES : MSC_NO;
+	if (xt == yt) /* one table names each entry once */
+		return xe == ye ? MSC_YES : MSC_NO;
 	return strcmp(nx, ny) == 0 ? MSC_YES : MSC_NO;
 }
 
-static int item_match(const msc_item *x, const msc_item *y)
+/* Entry i of list a and entry j of list b. */
+static int item_match(const msc_record *rec, const msc_region *a, size_t i, const msc_region *b, size_t j)
 {
-	return pair_match(x->norm, &x->hit, y->norm, &y->hit);
+	const msc_item *x = &msc__list_items(rec, a)[i], *y = &msc__list_items(rec, b)[j];
+	return pair_match(msc__list_str(rec, a, x->norm), x->table, x->entry, msc__list_str(rec, b, y->norm),
+			  y->table, y->entry);
 }
 
-static int name_match(const msc_item *x, const msc_node *n)
+/* Entry i of list a and the name of node n. */
+static int name_match(const msc_record *rec, const msc_region *a, size_t i, const msc_node *n)
 {
-	return pair_match(x->norm, &x->hit, n->text, &n->hit);
+	const msc_item *x = &msc__list_items(rec, a)[i];
+	return pair_match(msc__list_str(rec, a, x->norm), x->table, x->entry, n->text, n->hit.table, n->hit.entry);
+}
+
+/* Whether entry i of list v meets a HAS_CLASS, HAS_UNRECOGNIZED or
+ * HAS_NAME node. */
+static int item_has(const msc_record *rec, const msc_region *v, size_t i, const msc_node *n)
+{
+	const msc_item *it = &msc__list_items(rec, v)[i];
+	return (n->kind == MSC_N_HAS_CLASS && (it->classes & n->cls)) ||
+	       (n->kind == MSC_N_HAS_UNRECOGNIZED && it->table == MSC_LEX_NONE) ||
+	       (n->kind == MSC_N_HAS_NAME && name_match(rec, v, i, n) == MSC_YES);
 }
 
 /* ---------------------------------------------------------------- evaluation */
@@ -186,15 +203,15 @@ static int eval_list(const msc_node *n, const msc_record *rec)
 
 	switch (n->kind) {
 	case MSC_N_MATCH_LIST: {
-		const msc_value *a = list_value(rec, n->fact), *b = list_value(rec, n->fact2);
+		const msc_region *a = list_value(rec, n->fact), *b = list_value(rec, n->fact2);
 		int undecided = 0;
-		if ((a && a->item_count == 0) || (b && b->item_count == 0))
+		if ((a && a->count == 0) || (b && b->count == 0))
 			return MSC_NO;
 		if (!a || !b)
 			return MSC_UNKNOWN;
-		for (i = 0; i < a->item_count; i++)
-			for (j = 0; j < b->item_count; j++) {
-				int m = item_match(&a->items[i], &b->items[j]);
+		for (i = 0; i < a->count; i++)
+			for (j = 0; j < b->count; j++) {
+				int m = item_match(rec, a, i, b, j);
 				if (m == MSC_YES)
 					return MSC_YES;
 				undecided |= m == MSC_UNKNOWN;
@@ -202,12 +219,12 @@ static int eval_list(const msc_node *n, const msc_record *rec)
 		return undecided ? MSC_UNKNOWN : MSC_NO;
 	}
 	case MSC_N_MATCH_NAME: {
-		const msc_value *a = list_value(rec, n->fact);
+		const msc_region *a = list_value(rec, n->fact);
 		int undecided = 0;
 		if (!a)
 			return MSC_UNKNOWN;
-		for (i = 0; i < a->item_count; i++) {
-			int m = name_match(&a->items[i], n);
+		for (i = 0; i < a->count; i++) {
+			int m = name_match(rec, a, i, n);
 			if (m == MSC_YES)
 				return MSC_YES;
 			undecided |= m == MSC_UNKNOWN;
@@ -215,16 +232,12 @@ static int eval_list(const msc_node *n, const msc_record *rec)
 		return undecided ? MSC_UNKNOWN : MSC_NO;
 	}
 	default: { /* HAS_CLASS, HAS_UNRECOGNIZED, HAS_NAME */
-		const msc_value *v = list_value(rec, n->fact);
+		const msc_region *v = list_value(rec, n->fact);
 		if (!v)
 			return MSC_UNKNOWN;
-		for (i = 0; i < v->item_count; i++) {
-			const msc_item *it = &v->items[i];
-			if ((n->kind == MSC_N_HAS_CLASS && (it->hit.classes & n->cls)) ||
-			    (n->kind == MSC_N_HAS_UNRECOGNIZED && it->hit.table == MSC_LEX_NONE) ||
-			    (n->kind == MSC_N_HAS_NAME && name_match(it, n) == MSC_YES))
+		for (i = 0; i < v->count; i++)
+			if (item_has(rec, v, i, n))
 				return MSC_YES;
-		}
 		return MSC_NO;
 	}
 	}
@@ -381,15 +394,16 @@ static int describe_fact(msc_result *r, const msc_record *rec, int fi)
 {
 	const msc_fact *f = &rec->rules->facts[fi];
 	const msc_hot *h = &rec->hot[fi];
-	const msc_value *v = &rec->values[fi];
+	const msc_region *v;
 	double d = 0;
 
 	switch (f->type) {
 	case MSC_FT_YESNO: {
 		int a = msc__record_answer(rec, fi);
 		if (h->coded) {
-			int answered_no = h->set && h->state == MSC_VS_VALUE && h->answer == MSC_NO;
-			return PUSH(r, fact_path(rec, v->coded_from), ": \"", v->coded_by, "\" sets ", f->info.path,
+			int answered_no = h->set && h->state == MSC_VS_VALUE && h->u.answer == MSC_NO, from = -1;
+			const char *code = msc__record_coded_by(rec, fi, &from);
+			return PUSH(r, fact_path(rec, from), ": \"", code, "\" sets ", f->info.path,
 				    " = yes", answered_no ? " (answered no; the code wins)" : "");
 		}
 		return push_one(r, f->said[a == MSC_UNKNOWN ? 2 : a]);
@@ -413,28 +427,29 @@ static int describe_fact(msc_result *r, const msc_record *rec, int fi)
 		v = list_value(rec, fi);
 		if (!v)
 			return PUSH(r, f->info.path, " unknown");
-		snprintf(num, sizeof(num), "%zu", v->item_count);
-		return PUSH(r, f->info.path, ": ", num, v->item_count == 1 ? " entry" : " entries");
+		snprintf(num, sizeof(num), "%zu", (size_t)v->count);
+		return PUSH(r, f->info.path, ": ", num, v->count == 1 ? " entry" : " entries");
 	}
 	}
 }
 
 /* "patient.medications: "Xarelto 20mg" is rivaroxaban (ATC B01AF01), class anticoagulant" */
-static int describe_item(msc_result *r, const msc_record *rec, int fi, const msc_item *it, const char *what,
-			 const char *what2)
+static int describe_item(msc_result *r, const msc_record *rec, int fi, const msc_region *v, size_t i,
+			 const char *what, const char *what2)
 {
-	const char *name = entry_name(&it->hit);
-	const char *atc = it->hit.table == MSC_LEX_MEDICATION && it->hit.entry >= 0 ?
-			  msc__lex_tables[MSC_LEX_MEDICATION][it->hit.entry].atc : NULL;
-	if (!atc && it->hit.code[0])
-		atc = it->hit.code;
+	const msc_item *it = &msc__list_items(rec, v)[i];
+	const char *name = entry_name(it->table, it->entry), *text = msc__list_str(rec, v, it->text);
+	const char *atc = it->table == MSC_LEX_MEDICATION && it->entry >= 0 ?
+			  msc__lex_tables[MSC_LEX_MEDICATION][it->entry].atc : NULL;
+	if (!atc && it->atc)
+		atc = msc__item_atc(rec->pool.data + v->off, it);
 	if (name && atc)
-		return PUSH(r, fact_path(rec, fi), ": \"", it->text, "\" is ", name, " (ATC ", atc, ")", what, what2);
+		return PUSH(r, fact_path(rec, fi), ": \"", text, "\" is ", name, " (ATC ", atc, ")", what, what2);
 	if (name)
-		return PUSH(r, fact_path(rec, fi), ": \"", it->text, "\" is ", name, what, what2);
+		return PUSH(r, fact_path(rec, fi), ": \"", text, "\" is ", name, what, what2);
 	if (atc)
-		return PUSH(r, fact_path(rec, fi), ": \"", it->text, "\" is ATC ", atc, what, what2);
-	return PUSH(r, fact_path(rec, fi), ": \"", it->text, "\"", what, what2);
+		return PUSH(r, fact_path(rec, fi), ": \"", text, "\" is ATC ", atc, what, what2);
+	return PUSH(r, fact_path(rec, fi), ": \"", text, "\"", what, what2);
 }
 
 static int because(msc_result *r, const msc_node *n, const msc_record *rec);
@@ -477,38 +492,35 @@ static int because(msc_result *r, const msc_node *n, const msc_record *rec)
 	case MSC_N_HAS_CLASS:
 	case MSC_N_HAS_UNRECOGNIZED:
 	case MSC_N_HAS_NAME: {
-		const msc_value *v = list_value(rec, n->fact);
+		const msc_region *v = list_value(rec, n->fact);
 		if (n->kind == MSC_N_HAS_CLASS) {
 			what = ", class ";
 			what2 = n->text;
 		} else if (n->kind == MSC_N_HAS_UNRECOGNIZED) {
 			what = " is not in the lexicon";
 		}
-		for (i = 0; v && i < v->item_count; i++) {
-			const msc_item *it = &v->items[i];
-			if (((n->kind == MSC_N_HAS_CLASS && (it->hit.classes & n->cls)) ||
-			     (n->kind == MSC_N_HAS_UNRECOGNIZED && it->hit.table == MSC_LEX_NONE) ||
-			     (n->kind == MSC_N_HAS_NAME && name_match(it, n) == MSC_YES)) &&
-			    describe_item(r, rec, n->fact, it, what, what2))
+		for (i = 0; v && i < v->count; i++)
+			if (item_has(rec, v, i, n) && describe_item(r, rec, n->fact, v, i, what, what2))
 				return MSC_ENOMEM;
-		}
 		return MSC_OK;
 	}
 	case MSC_N_MATCH_LIST: {
-		const msc_value *a = list_value(rec, n->fact), *b = list_value(rec, n->fact2);
-		for (i = 0; a && b && i < a->item_count; i++)
-			for (j = 0; j < b->item_count; j++)
-				if (item_match(&a->items[i], &b->items[j]) == MSC_YES &&
-				    PUSH(r, fact_path(rec, n->fact), ": \"", a->items[i].text, "\" matches ",
-					 fact_path(rec, n->fact2), ": \"", b->items[j].text, "\""))
+		const msc_region *a = list_value(rec, n->fact), *b = list_value(rec, n->fact2);
+		for (i = 0; a && b && i < a->count; i++)
+			for (j = 0; j < b->count; j++)
+				if (item_match(rec, a, i, b, j) == MSC_YES &&
+				    PUSH(r, fact_path(rec, n->fact), ": \"", msc__list_str(rec, a, msc__list_items(rec, a)[i].text),
+					 "\" matches ", fact_path(rec, n->fact2), ": \"",
+					 msc__list_str(rec, b, msc__list_items(rec, b)[j].text), "\""))
 					return MSC_ENOMEM;
 		return MSC_OK;
 	}
 	default: { /* MSC_N_MATCH_NAME: the last kind */
-		const msc_value *a = list_value(rec, n->fact);
-		for (i = 0; a && i < a->item_count; i++)
-			if (name_match(&a->items[i], n) == MSC_YES &&
-			    PUSH(r, fact_path(rec, n->fact), ": \"", a->items[i].text, "\" matches \"", n->text, "\""))
+		const msc_region *a = list_value(rec, n->fact);
+		for (i = 0; a && i < a->count; i++)
+			if (name_match(rec, a, i, n) == MSC_YES &&
+			    PUSH(r, fact_path(rec, n->fact), ": \"", msc__list_str(rec, a, msc__list_items(rec, a)[i].text),
+				 "\" matches \"", n->text, "\""))
 				return MSC_ENOMEM;
 		return MSC_OK;
 	}
@@ -541,11 +553,11 @@ static int add_missing(msc_result *r, const msc_rule *rule, unsigned stamp, int 
 	return MSC_OK;
 }
 
-static int has_unrecognized(const msc_value *v)
+static int has_unrecognized(const msc_record *rec, const msc_region *v)
 {
 	size_t i;
-	for (i = 0; v && i < v->item_count; i++)
-		if (v->items[i].hit.table == MSC_LEX_NONE)
+	for (i = 0; v && i < v->count; i++)
+		if (msc__list_items(rec, v)[i].table == MSC_LEX_NONE)
 			return 1;
 	return 0;
 }
@@ -565,10 +577,10 @@ static int missing(msc_result *r, const msc_node *n, const msc_record *rec, cons
 	case MSC_N_NOT:
 		return missing(r, n->a, rec, rule, stamp);
 	case MSC_N_MATCH_LIST: {
-		const msc_value *a = list_value(rec, n->fact), *b = list_value(rec, n->fact2);
-		if ((!a || has_unrecognized(a)) && add_missing(r, rule, stamp, n->fact))
+		const msc_region *a = list_value(rec, n->fact), *b = list_value(rec, n->fact2);
+		if ((!a || has_unrecognized(rec, a)) && add_missing(r, rule, stamp, n->fact))
 			return MSC_ENOMEM;
-		if ((!b || has_unrecognized(b)) && add_missing(r, rule, stamp, n->fact2))
+		if ((!b || has_unrecognized(rec, b)) && add_missing(r, rule, stamp, n->fact2))
 			return MSC_ENOMEM;
 		return MSC_OK;
 	}
@@ -652,10 +664,12 @@ static int add_unrecognized(msc_result *r, const msc_record *rec)
 	for (k = 0; k < 3; k++) {
 		r->unrec_start[k] = r->str_count;
 		for (l = rules->name_start[k]; l < rules->name_start[k + 1]; l++) {
-			const msc_value *v = list_value(rec, rules->name_facts[l]);
-			for (i = 0; v && i < v->item_count; i++)
-				if (v->items[i].hit.table == MSC_LEX_NONE && push_one(r, v->items[i].text))
+			const msc_region *v = list_value(rec, rules->name_facts[l]);
+			for (i = 0; v && i < v->count; i++) {
+				const msc_item *it = &msc__list_items(rec, v)[i];
+				if (it->table == MSC_LEX_NONE && push_one(r, msc__list_str(rec, v, it->text)))
 					return MSC_ENOMEM;
+			}
 		}
 		r->unrec_count[k] = r->str_count - r->unrec_start[k];
 	}
@@ -674,6 +688,13 @@ static int resolve(msc_result *r)
 	for (i = 0; i < r->finding_count; i++)
 		r->findings[i].because = r->findings[i].because_count ? &r->str[r->finding_start[i]] : NULL;
 	return MSC_OK;
+}
+
+static void prefetch(const void *from, const void *to)
+{
+	const char *p = (const char *)((uintptr_t)from & ~(uintptr_t)63);
+	for (; p < (const char *)to; p += 64)
+		MSC_PREFETCH(p);
 }
 
 static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec, int depth)
@@ -709,12 +730,16 @@ static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec, 
 			return MSC_ENOMEM;
 		r->instr_rule[ph] = arr;
 	}
-	/* the lists, each in blocks of its own (internal.h): asked for all at
-	 * once, their misses overlap rather than wait for each other */
-	for (i = 0; i < rules->list_fact_count; i++) {
-		const msc_value *v = &rec->values[rules->list_facts[i]];
-		MSC_PREFETCH(v->items);
-		MSC_PREFETCH(v->text.data);
+	{
+		/* the block's lines asked for at once, as far as the average
+		 * record's lists reach, before the record is read: then what
+		 * its lists need beyond */
+		size_t end = msc__record_layout(rules).pool + MSC_POOL_INLINE / 2;
+		prefetch(rec, (const char *)rec + end);
+		if (rec->pool.own)
+			prefetch(rec->pool.data, rec->pool.data + rec->pool.len);
+		else if (rec->pool.data + rec->pool.len > (const unsigned char *)rec + end)
+			prefetch((const char *)rec + end, rec->pool.data + rec->pool.len);
 	}
 	run(rules->ops, rules->op_count, r->tri, rec);
 	t = r->tri;

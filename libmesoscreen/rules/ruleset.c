@@ -223,16 +223,24 @@ int msc__rules_finish(msc_rules *rules)
 	rules->fact_slots = NULL;
 	rules->list_facts = NULL;
 	rules->name_facts = NULL;
-	rules->list_fact_count = 0;
+	rules->list_fact_count = rules->number_fact_count = 0;
 	/* the list facts, for the loops over lists only; the lists of names by
 	 * kind, as a result reports the unrecognised ones */
 	rules->list_facts = msc__calloc(rules->fact_count + 1, sizeof(int));
 	rules->name_facts = msc__calloc(rules->fact_count + 1, sizeof(int));
 	if (!rules->list_facts || !rules->name_facts)
 		return MSC_ENOMEM;
-	for (i = 0; i < rules->fact_count; i++)
-		if (MSC_FT_IS_LIST(rules->facts[i].type))
+	/* a number's and a list's place in a record (internal.h) */
+	for (i = 0; i < rules->fact_count; i++) {
+		msc_fact *f = &rules->facts[i];
+		f->place = -1;
+		if (MSC_FT_IS_LIST(f->type)) {
+			f->place = (int)rules->list_fact_count;
 			rules->list_facts[rules->list_fact_count++] = (int)i;
+		} else if (f->type == MSC_FT_NUMBER) {
+			f->place = (int)rules->number_fact_count++;
+		}
+	}
 	{
 		static const msc_fact_type kinds[3] = { MSC_FT_MEDICATIONS, MSC_FT_ALLERGIES, MSC_FT_INGREDIENTS };
 		size_t n = 0;

@@ -616,6 +616,50 @@ START_TEST(screening_records_of_every_shape)
 }
 END_TEST
 
+/* Lists that outgrow the record's own block: set one by one (the pool
+ * moves to a block of its own, then grows) and as list values. */
+static int op_lists_outgrow_the_record(void)
+{
+	static const char *const meds[] = { "Eliquis 5 mg", "Xarelto 20 mg", "aspirin 100 mg", "ibuprofen 400 mg",
+					    "warfarin 5 mg", "metformin 500 mg", "Frobozz 10 mg", "A10AB01",
+					    "Isotretinoin 20 mg", "Clexane 40 mg", "heparin 5000 IU", "Vicodin" };
+	static const char *const codes[] = { "E10.9", "Z34", "O09.1", "C50.9", "I63.9", "D68.9", "L50.0", "I50.9",
+					     "D65", "D66", "D67", "I61.9", "I64", "O20.0", "O21.0", "O22.0" };
+	msc_record *rec = NULL;
+	msc_list_value *v[2] = { NULL, NULL };
+	int rc = msc_record_new(&rec, shared);
+	size_t meds_fact = 0;
+	while (rc == MSC_OK && strcmp(msc_rules_fact(shared, meds_fact)->path, "patient.medications") != 0)
+		meds_fact++;
+	if (rc == MSC_OK)
+		rc = msc_record_set_list(rec, "medications", meds, 12);
+	if (rc == MSC_OK)
+		rc = msc_record_set_list(rec, "conditions", codes, 16);
+	if (rc == MSC_OK)
+		rc = msc_list_value_new(&v[0], shared, meds_fact, meds, NULL, 12);
+	if (rc == MSC_OK)
+		rc = msc_list_value_new(&v[1], shared, meds_fact, meds + 4, NULL, 8);
+	msc_record_free(rec);
+	rec = NULL;
+	if (rc == MSC_OK)
+		rc = msc_record_new(&rec, shared);
+	if (rc == MSC_OK)
+		rc = msc_record_set_list_values(rec, meds_fact, (const msc_list_value *const *)v, 2);
+	if (rc == MSC_OK) {
+		msc_result *res = NULL;
+		UNARMED(rc = msc_result_new(&res));
+		ck_assert_int_eq(rc, MSC_OK);
+		UNARMED(rc = msc_screen(res, shared, rec));
+		ck_assert_int_eq(rc, MSC_OK);
+		ck_assert_uint_eq(msc_result_unrecognized_count(res, MSC_LIST_MEDICATIONS), 2);
+		msc_result_free(res);
+	}
+	msc_list_value_free(v[0]);
+	msc_list_value_free(v[1]);
+	msc_record_free(rec);
+	return rc;
+}
+
 static const struct { const char *name; operation op; } ops[] = {
 	{ "compile the built-in table", op_builtin },
 	{ "compile a clinic file", op_clinic },
@@ -629,6 +673,7 @@ static const struct { const char *name; operation op; } ops[] = {
 	{ "parse a long escaped string", op_parse_long_escaped },
 	{ "write the questionnaire of an empty record", op_questions_empty },
 	{ "screen a batch filled by a callback", op_fill },
+	{ "set lists that outgrow the record's own block", op_lists_outgrow_the_record },
 };
 
 static void fail_in_turn(const char *name, operation op)
