@@ -2247,10 +2247,18 @@ static void prefetch_lists(const store *st, size_t c, PyObject *const *objs, siz
 }
 
 /* A column of objects into its cells' actions. */
+/* A column's last few distinct objects and their actions: most columns
+ * hold a handful of objects (True, False, None, "yes", an area), found
+ * here by address without a look at the object or the memo. Only objects
+ * that cannot go away while the chunk is read are kept: None, False,
+ * True, and those the memo holds. */
+#define RECENT 8
+
 static int frame_objects(ctx *x, store *st, frame *fr, size_t c, PyObject *data, PyObject *const *objs)
 {
-	uint32_t *out = fr->idx + c, k = NO_ACTION;
-	PyObject *prev = NULL;
+	uint32_t *out = fr->idx + c, k = NO_ACTION, recent_k[RECENT];
+	PyObject *prev = NULL, *recent[RECENT] = { NULL };
+	unsigned next = 0, j;
 	int lists = 0;
 	size_t r;
 
@@ -2262,9 +2270,20 @@ static int frame_objects(ctx *x, store *st, frame *fr, size_t c, PyObject *data,
 			prefetch_lists(st, c, objs, r, fr->rows);
 		/* a column often repeats the object of the row before */
 		if (v != prev) {
-			if ((k = object_action(x, st, fr, c, v, data, &objs)) == NO_ACTION)
-				return -1;
-			lists = lists || PyList_CheckExact(v);
+			for (j = 0; j < RECENT && recent[j] != v; j++)
+				;
+			if (j < RECENT) {
+				k = recent_k[j];
+			} else {
+				if ((k = object_action(x, st, fr, c, v, data, &objs)) == NO_ACTION)
+					return -1;
+				lists = lists || PyList_CheckExact(v);
+				if (!PyFloat_CheckExact(v) && !PyLong_CheckExact(v)) {
+					recent[next] = v;
+					recent_k[next] = k;
+					next = (next + 1) % RECENT;
+				}
+			}
 			prev = v;
 		}
 		*out = k;
