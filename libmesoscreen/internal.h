@@ -496,6 +496,11 @@ static inline const char *msc__list_str(const msc_record *r, const msc_region *l
 {
 	return (const char *)r->pool.data + l->off + off;
 }
+/* Entry i's name as given. */
+static inline const char *msc__list_text(const msc_record *r, const msc_region *l, size_t i)
+{
+	return msc__list_str(r, l, msc__list_items(r, l)[i].text);
+}
 
 /* The ATC code of an entry whose name is one (msc_item.atc), upper case:
  * after the name as given, in the list's region. */

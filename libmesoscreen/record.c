@@ -213,7 +213,7 @@ const char *msc__record_coded_by(const msc_record *r, int fact, int *from)
 			if (rules->code_facts[h[i].row] == fact && (!text || h[i].row < row)) {
 				row = h[i].row;
 				*from = rules->list_facts[k];
-				text = msc__list_str(r, l, msc__list_items(r, l)[h[i].item].text);
+				text = msc__list_text(r, l, h[i].item);
 			}
 	}
 	return text;

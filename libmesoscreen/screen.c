@@ -509,9 +509,8 @@ static int because(msc_result *r, const msc_node *n, const msc_record *rec)
 		for (i = 0; a && b && i < a->count; i++)
 			for (j = 0; j < b->count; j++)
 				if (item_match(rec, a, i, b, j) == MSC_YES &&
-				    PUSH(r, fact_path(rec, n->fact), ": \"", msc__list_str(rec, a, msc__list_items(rec, a)[i].text),
-					 "\" matches ", fact_path(rec, n->fact2), ": \"",
-					 msc__list_str(rec, b, msc__list_items(rec, b)[j].text), "\""))
+				    PUSH(r, fact_path(rec, n->fact), ": \"", msc__list_text(rec, a, i), "\" matches ",
+					 fact_path(rec, n->fact2), ": \"", msc__list_text(rec, b, j), "\""))
 					return MSC_ENOMEM;
 		return MSC_OK;
 	}
@@ -519,8 +518,8 @@ static int because(msc_result *r, const msc_node *n, const msc_record *rec)
 		const msc_region *a = list_value(rec, n->fact);
 		for (i = 0; a && i < a->count; i++)
 			if (name_match(rec, a, i, n) == MSC_YES &&
-			    PUSH(r, fact_path(rec, n->fact), ": \"", msc__list_str(rec, a, msc__list_items(rec, a)[i].text),
-				 "\" matches \"", n->text, "\""))
+			    PUSH(r, fact_path(rec, n->fact), ": \"", msc__list_text(rec, a, i), "\" matches \"", n->text,
+				 "\""))
 				return MSC_ENOMEM;
 		return MSC_OK;
 	}

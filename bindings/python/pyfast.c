@@ -272,9 +272,8 @@ static void ctx_free(ctx *x)
 	for (i = 0; i < x->nfacts; i++)
 		free(x->facts[i].path);
 	free(x->facts);
-	for (i = 0; i < x->nsections; i++) {
+	for (i = 0; i < x->nsections; i++)
 		free(x->sections[i]);
-	}
 	free(x->sections);
 	free(x->keys_by_name);
 	for (i = 0; i < KY_COUNT; i++)
