@@ -33,6 +33,9 @@
  * context, keyed by the library's pointer and checked against the text
  * each time (a cache hit is proven equal, never assumed), and tuples of
  * the same items are interned, so that a cohort's results share them.
+ * Whole results are shared too: result_sig() writes down what a result
+ * holds (with the GIL released in screen_many), and result_raw() reuses
+ * the tuples of an earlier result with the very same bytes.
  *
  * Every function that touches a Python object runs with the GIL held; the
  * code between Py_BEGIN_ALLOW_THREADS and Py_END_ALLOW_THREADS touches only
@@ -98,6 +101,22 @@ static char *dup_text(const char *s, size_t n)
 		d[n] = '\0';
 	}
 	return d;
+}
+
+/* A new buffer for a grow()able array, with room for `want` elements
+ * (at least one): *cap set. NULL with MemoryError. */
+static void *reserve(size_t *cap, size_t want, size_t size)
+{
+	void *p;
+
+	if (want == 0)
+		want = 1;
+	if (want > SIZE_MAX / size || !(p = malloc(want * size))) {
+		PyErr_NoMemory();
+		return NULL;
+	}
+	*cap = want;
+	return p;
 }
 
 /* Grows a buffer that may start as a caller's local array (`local`). */
@@ -196,12 +215,15 @@ typedef struct word_slot {
  * tuple holds, so that an identity is never reused while it is cached). */
 #define TUPLE_BITS 12
 
-/* The names a record dict's keys may have, by their bytes: a section's
- * (section -1) or a fact's bare name in its section. Open addressing,
- * filled once (key_add); an empty slot has name NULL. */
+/* The names a record dict's keys may have: a section's (section -1) or a
+ * fact's bare name in its section, placed by Python's own hash of the name
+ * (a dict's str keys carry it, computed once, so a look-up hashes nothing)
+ * and confirmed by the bytes. Open addressing, filled once (key_add); an
+ * empty slot has name NULL. */
 typedef struct key_slot {
 	const char *name;
 	size_t len;
+	Py_hash_t hash;
 	int section, index;
 } key_slot;
 
@@ -223,6 +245,19 @@ typedef struct fired_slot {
 	char *s;
 	PyObject *t;
 } fired_slot;
+
+/* Whole results (build_result's tuples) by their signature (result_sig):
+ * records whose results are equal share one. The signature is made where
+ * the result is, with the GIL released if it is; under the GIL a hit is
+ * one comparison of bytes. */
+#define RAW_BITS 10
+#define SIG_MAX 1024
+typedef struct raw_slot {
+	uint64_t h;
+	size_t n;
+	unsigned char *sig;
+	PyObject *raw;
+} raw_slot;
 
 /* The texts the rule set owns (its msc_rule_info, msc_fact_info and file
  * strings), by pointer: immutable while the rule set lives, so that a hit
@@ -256,6 +291,7 @@ typedef struct ctx {
 	PyObject *tuples[1u << TUPLE_BITS];
 	item_slot items[1u << ITEM_BITS];
 	fired_slot fired[1u << FIRED_BITS];
+	raw_slot raws[1u << RAW_BITS];
 } ctx;
 
 static ctx *get_ctx(PyObject *cap)
@@ -291,6 +327,10 @@ static void ctx_free(ctx *x)
 	for (i = 0; i < (1u << FIRED_BITS); i++) {
 		free(x->fired[i].s);
 		Py_XDECREF(x->fired[i].t);
+	}
+	for (i = 0; i < (1u << RAW_BITS); i++) {
+		free(x->raws[i].sig);
+		Py_XDECREF(x->raws[i].raw);
 	}
 	for (i = 0; x->own && i <= x->own_mask; i++)
 		Py_XDECREF(x->own[i].o);
@@ -378,34 +418,42 @@ static int add_section(ctx *x, const char *name, size_t n)
 	return (int)x->nsections++;
 }
 
-static size_t key_hash(const ctx *x, int section, const char *s, size_t n)
+static size_t key_hash(const ctx *x, int section, Py_hash_t hash)
 {
-	return (size_t)mix(bytes_hash(s, n) + (uint64_t)(section + 1)) & x->key_mask;
+	return (size_t)mix((uint64_t)hash + (uint64_t)(section + 1)) & x->key_mask;
 }
 
-/* The index of (section, name), or -1. */
-static int key_find(const ctx *x, int section, const char *s, size_t n)
+/* The index of (section, name), or -1; hash is Python's hash of the name. */
+static int key_find(const ctx *x, int section, Py_hash_t hash, const char *s, size_t n)
 {
-	size_t h = key_hash(x, section, s, n);
+	size_t h = key_hash(x, section, hash);
 	const key_slot *k;
 
 	for (; (k = &x->keys_by_name[h])->name; h = (h + 1) & x->key_mask)
-		if (k->section == section && k->len == n && memcmp(k->name, s, n) == 0)
+		if (k->hash == hash && k->section == section && k->len == n && memcmp(k->name, s, n) == 0)
 			return k->index;
 	return -1;
 }
 
-/* Adds (section, name) -> index; the table has room (twice the names). */
-static void key_add(ctx *x, int section, const char *name, int index)
+/* Adds (section, name) -> index; the table has room (twice the names).
+ * -1 with a Python exception. */
+static int key_add(ctx *x, int section, const char *name, int index)
 {
-	size_t n = strlen(name), h = key_hash(x, section, name, n);
+	size_t n = strlen(name), h;
+	PyObject *o = PyUnicode_DecodeUTF8(name, (Py_ssize_t)n, NULL);
+	Py_hash_t hash = o ? PyObject_Hash(o) : -1;
 
-	while (x->keys_by_name[h].name)
-		h = (h + 1) & x->key_mask;
+	Py_XDECREF(o);
+	if (hash == -1)
+		return -1;
+	for (h = key_hash(x, section, hash); x->keys_by_name[h].name; h = (h + 1) & x->key_mask)
+		;
 	x->keys_by_name[h].name = name;
 	x->keys_by_name[h].len = n;
+	x->keys_by_name[h].hash = hash;
 	x->keys_by_name[h].section = section;
 	x->keys_by_name[h].index = index;
+	return 0;
 }
 
 static own_slot *own_find(const ctx *x, const char *p)
@@ -554,14 +602,16 @@ PyObject *msc_py_ctx_new(const msc_rules *rules, PyObject *owner, PyObject *plai
 		goto nomem;
 	o = 0;
 	for (i = 0; i < x->nsections; i++) {
-		key_add(x, -1, x->sections[i], (int)i);
+		if (key_add(x, -1, x->sections[i], (int)i))
+			goto fail;
 		o += (size_t)snprintf(x->sections_text + o, sizeof(x->sections_text) - o, "%s%s",
 				      i == 0 ? "" : i + 1 == x->nsections ? " or " : ", ", x->sections[i]);
 		if (o >= sizeof(x->sections_text))
 			o = sizeof(x->sections_text) - 1;
 	}
 	for (i = 0; i < x->nfacts; i++)
-		key_add(x, x->facts[i].section, x->facts[i].name, (int)i);
+		if (key_add(x, x->facts[i].section, x->facts[i].name, (int)i))
+			goto fail;
 
 	/* what results share */
 	for (i = 0; i < KY_COUNT; i++)
@@ -1300,26 +1350,37 @@ static void key_text(PyObject *key, char *buf, size_t size)
 }
 
 /* The fact (or, for section -1, the section) a key names, or -1 (not a
- * str, or no such name). -2 with an exception. A str is looked up by its
- * text (an ASCII str's is read in place), so that a str subclass cannot
- * run code for its hash or equality. */
+ * str, or no such name). -2 with an exception. A str's own hash is the
+ * one its dict already computed and keeps (str's, never a subclass's: a
+ * subclass is looked up through a plain str copy, so that it cannot run
+ * code for its hash or equality); an ASCII str's text is read in place. */
 static int lookup(const ctx *x, int section, PyObject *key)
 {
 	const char *s;
 	Py_ssize_t n;
+	Py_hash_t hash;
+	PyObject *plain;
+	int fi;
 
-	if (PyUnicode_CheckExact(key) && PyUnicode_IS_COMPACT_ASCII(key)) {
+	if (!PyUnicode_Check(key))
+		return -1;
+	if (!PyUnicode_CheckExact(key)) {
+		if (!(plain = PyUnicode_FromObject(key)))
+			return -2;
+		fi = lookup(x, section, plain);
+		Py_DECREF(plain);
+		return fi;
+	}
+	if ((hash = PyObject_Hash(key)) == -1)
+		return -2;
+	if (PyUnicode_IS_COMPACT_ASCII(key)) {
 		s = (const char *)PyUnicode_DATA(key);
 		n = PyUnicode_GET_LENGTH(key);
-	} else if (PyUnicode_Check(key)) {
-		if (!(s = PyUnicode_AsUTF8AndSize(key, &n))) {
-			PyErr_Clear();
-			return -1;
-		}
-	} else {
-		return -1;
+	} else if (!(s = PyUnicode_AsUTF8AndSize(key, &n))) {
+		PyErr_Clear();
+		return -1; /* a lone surrogate: no name */
 	}
-	return key_find(x, section, s, (size_t)n);
+	return key_find(x, section, hash, s, (size_t)n);
 }
 
 /* A mapping that is not a dict, as a dict held by the store; NULL (no
@@ -1751,6 +1812,206 @@ static PyObject *build_result(ctx *x, const msc_result *res)
 	return tuple_new(v, 8); /* the whole: one per record, not interned */
 }
 
+/*
+ * A result's signature: everything build_result() reads of it, written
+ * out so that two results with the same bytes make equal tuples. A text
+ * the rule set owns is written as its address, any other text (a
+ * "because", an unrecognised name) as its length and bytes. `own` says
+ * whether the result was screened here with the context's rule set (then
+ * every text but those two kinds is the rule set's); if not, each address
+ * is checked against the context's own table (filled once, so reading it
+ * needs no GIL), and the signature starts with a different byte. It is
+ * written at the end of a buffer that grows with malloc only (no Python
+ * call: it runs with the GIL released). Returns its length, or 0 (the
+ * buffer as it was) if this result is not to be shared: longer than
+ * SIG_MAX, from a rule set of another name or version, or no memory.
+ */
+typedef struct sigbuf {
+	unsigned char *b;
+	size_t n, cap;
+	const unsigned char *local;  /* b's first, caller-owned array, or NULL */
+} sigbuf;
+
+typedef struct sigw {
+	const ctx *x;
+	unsigned char *o, *end;
+	int own, full;
+} sigw;
+
+static void sig_bytes(sigw *w, const void *p, size_t n)
+{
+	if ((size_t)(w->end - w->o) < n) {
+		w->full = 1;
+		return;
+	}
+	memcpy(w->o, p, n);
+	w->o += n;
+}
+
+static void sig_count(sigw *w, size_t n)
+{
+	uint32_t v = (uint32_t)n;
+	sig_bytes(w, &v, sizeof(v));
+}
+
+/* A text of the rule set's (rule ids, messages, sources, questions,
+ * instructions), or any other text if the result is not known to be. */
+static void sig_owned(sigw *w, const char *s)
+{
+	unsigned char tag;
+
+	if (w->own) {
+		sig_bytes(w, &s, sizeof(s));
+		return;
+	}
+	tag = !s ? 0 : own_find(w->x, s)->p ? 1 : 2;
+	sig_bytes(w, &tag, 1);
+	if (tag == 1) {
+		sig_bytes(w, &s, sizeof(s));
+	} else if (tag == 2) {
+		size_t n = strlen(s);
+		sig_count(w, n);
+		sig_bytes(w, s, n);
+	}
+}
+
+/* A text of the result's own (never NULL). */
+static void sig_text(sigw *w, const char *s)
+{
+	size_t n = strlen(s);
+	sig_count(w, n);
+	sig_bytes(w, s, n);
+}
+
+static size_t result_sig(const ctx *x, const msc_result *res, sigbuf *b, int own)
+{
+	const char *name = msc_result_ruleset_name(res), *version = msc_result_ruleset_version(res);
+	size_t i, j, n;
+	unsigned char head[2];
+	sigw w;
+	int k;
+
+	if (!name || !version || strcmp(name, x->ruleset_name) != 0 || strcmp(version, x->ruleset_version) != 0)
+		return 0;
+	if (b->cap - b->n < SIG_MAX) {
+		size_t cap = b->cap ? b->cap : 4 * SIG_MAX;
+		unsigned char *p;
+		while (cap - b->n < SIG_MAX)
+			cap *= 2;
+		if (b->b == b->local) {
+			if ((p = malloc(cap)) != NULL && b->n)
+				memcpy(p, b->b, b->n);
+		} else {
+			p = realloc(b->b, cap);
+		}
+		if (!p)
+			return 0;
+		b->b = p;
+		b->cap = cap;
+	}
+	w.x = x;
+	w.o = b->b + b->n;
+	w.end = w.o + SIG_MAX;
+	w.own = own;
+	w.full = 0;
+	head[0] = (unsigned char)own;
+	head[1] = (unsigned char)msc_result_verdict(res);
+	sig_bytes(&w, head, 2);
+	sig_count(&w, n = msc_result_finding_count(res));
+	for (i = 0; i < n; i++) {
+		const msc_finding *f = msc_result_finding(res, i);
+		unsigned char sev = (unsigned char)f->severity;
+		sig_owned(&w, f->rule);
+		sig_bytes(&w, &sev, 1);
+		sig_owned(&w, f->message);
+		sig_count(&w, f->because_count);
+		for (j = 0; j < f->because_count; j++)
+			sig_text(&w, f->because[j] ? f->because[j] : "");
+		sig_count(&w, f->source_count);
+		for (j = 0; j < f->source_count; j++)
+			sig_owned(&w, f->sources[j]);
+	}
+	sig_count(&w, n = msc_result_missing_count(res));
+	for (i = 0; i < n; i++) {
+		const msc_missing *m = msc_result_missing(res, i);
+		sig_owned(&w, m->rule);
+		sig_owned(&w, m->fact);
+		sig_owned(&w, m->question);
+	}
+	for (k = MSC_BEFORE; k <= MSC_AFTER; k++) {
+		sig_count(&w, n = msc_result_instruction_count(res, (msc_phase)k));
+		for (i = 0; i < n; i++) {
+			const msc_instruction *in = msc_result_instruction(res, (msc_phase)k, i);
+			sig_owned(&w, in->id);
+			sig_owned(&w, in->text);
+		}
+	}
+	if (x->overrides) {
+		sig_count(&w, n = msc_result_override_count(res));
+		for (i = 0; i < n; i++) {
+			const msc_override *ov = msc_result_override(res, i);
+			sig_owned(&w, ov->rule);
+			sig_owned(&w, ov->action);
+			sig_owned(&w, ov->reason);
+			sig_owned(&w, ov->changed_by);
+		}
+	}
+	for (k = 0; k < 3; k++) {
+		sig_count(&w, n = msc_result_unrecognized_count(res, (msc_list)k));
+		for (i = 0; i < n; i++) {
+			const char *u = msc_result_unrecognized(res, (msc_list)k, i);
+			sig_text(&w, u ? u : "");
+		}
+	}
+	if (w.full)
+		return 0;
+	n = (size_t)(w.o - (b->b + b->n));
+	b->n += n;
+	return n;
+}
+
+/* build_result(), shared with every earlier result of the same signature
+ * (sig, n bytes; n 0: not shared) that is still cached. */
+static PyObject *result_raw(ctx *x, const msc_result *res, const unsigned char *sig, size_t n)
+{
+	uint64_t h;
+	raw_slot *sl;
+	PyObject *raw;
+	unsigned char *copy;
+
+	if (n == 0)
+		return build_result(x, res);
+	h = bytes_hash((const char *)sig, n);
+	sl = &x->raws[h >> (64 - RAW_BITS)];
+	if (sl->raw && sl->h == h && sl->n == n && memcmp(sl->sig, sig, n) == 0) {
+		Py_INCREF(sl->raw);
+		return sl->raw;
+	}
+	if (!(raw = build_result(x, res)) || !(copy = malloc(n)))
+		return raw; /* not cached */
+	memcpy(copy, sig, n);
+	free(sl->sig);
+	Py_XSETREF(sl->raw, raw);
+	Py_INCREF(raw);
+	sl->h = h;
+	sl->n = n;
+	sl->sig = copy;
+	return raw;
+}
+
+/* A result's tuples through the cache (GIL held); own as result_sig's. */
+static PyObject *shared_raw(ctx *x, const msc_result *res, int own)
+{
+	unsigned char local[SIG_MAX];
+	sigbuf b = { local, 0, sizeof(local), local };
+	size_t n = result_sig(x, res, &b, own);
+	PyObject *raw = result_raw(x, res, b.b, n);
+
+	if (b.b != local)
+		free(b.b);
+	return raw;
+}
+
 /* A mesoscreen.Result holding `raw` (stolen), made here rather than by a
  * Python call: one allocation and its four slots, written in place (the
  * allocation leaves them NULL) or, for a slot the type does not keep as
@@ -1791,7 +2052,7 @@ PyObject *msc_py_result(PyObject *cap, const msc_result *res)
 		PyErr_SetString(PyExc_TypeError, "result is NULL");
 		return NULL;
 	}
-	return new_result(x, build_result(x, res));
+	return new_result(x, shared_raw(x, res, 0));
 }
 
 /* ------------------------------------------------------------- one record */
@@ -1848,7 +2109,7 @@ static PyObject *fill_or_screen(PyObject *cap, msc_record *rec, msc_result *res,
 	}
 	if (!res)
 		Py_RETURN_NONE;
-	return new_result(x, build_result(x, res));
+	return new_result(x, shared_raw(x, res, 1));
 }
 
 PyObject *msc_py_fill(PyObject *cap, msc_record *rec, PyObject *record)
@@ -1872,6 +2133,9 @@ typedef struct pool {
 	msc_record *rec;
 	msc_result **res;
 	size_t size;
+	/* what the last call's buffers came to: the next call's start with
+	 * that room, so that a cohort's chunks do not grow them each time */
+	size_t want_ops, want_items, want_keep, want_sig;
 } pool;
 
 static void pool_free(pool *p)
@@ -1933,6 +2197,7 @@ typedef struct many_row {
 	errinfo e;
 	int status;
 	char *libmsg;
+	size_t sig, sig_n;  /* its result's signature in the call's sigbuf */
 } many_row;
 
 PyObject *msc_py_screen_many(PyObject *cap, PyObject *poolobj, PyObject *records)
@@ -1945,6 +2210,7 @@ PyObject *msc_py_screen_many(PyObject *cap, PyObject *poolobj, PyObject *records
 	size_t i, n, ok = 0;
 	int oom = 0;
 	store st;
+	sigbuf sigs = { NULL, 0, 0, NULL };
 
 	if (!p)
 		return NULL;
@@ -1962,6 +2228,11 @@ PyObject *msc_py_screen_many(PyObject *cap, PyObject *poolobj, PyObject *records
 		PyErr_NoMemory();
 		goto done;
 	}
+	if (!(ops.v = reserve(&ops.cap, p->want_ops, sizeof(op))) ||
+	    !(st.items = reserve(&st.icap, p->want_items, sizeof(char *))) ||
+	    !(st.keep = reserve(&st.kcap, p->want_keep, sizeof(PyObject *))) ||
+	    !(sigs.b = reserve(&sigs.cap, p->want_sig, 1)))
+		goto done;
 	/* under the GIL: every record into cells */
 	for (i = 0; i < n; i++) {
 		PyObject *record = PyList_GET_ITEM(records, (Py_ssize_t)i);
@@ -1985,8 +2256,10 @@ PyObject *msc_py_screen_many(PyObject *cap, PyObject *poolobj, PyObject *records
 		int rc = fill_record(x, p->rec, ops.v + row->first, row->end - row->first, st.items, &row->e, NULL, 0);
 		if (rc == MSC_OK && row->r.msg)
 			continue; /* refused after its last field */
-		if (rc == MSC_OK)
-			rc = msc_screen(p->res[i], x->rules, p->rec);
+		if (rc == MSC_OK && (rc = msc_screen(p->res[i], x->rules, p->rec)) == MSC_OK) {
+			row->sig = sigs.n;
+			row->sig_n = result_sig(x, p->res[i], &sigs, 1);
+		}
 		if (rc) {
 			row->status = rc;
 			if (!row->e.err) {
@@ -2014,7 +2287,7 @@ PyObject *msc_py_screen_many(PyObject *cap, PyObject *poolobj, PyObject *records
 		} else if (row->r.msg) {
 			item = Py_BuildValue("(sO)", msc_status_name(row->r.code), row->r.msg);
 		} else {
-			item = new_result(x, build_result(x, p->res[i]));
+			item = new_result(x, result_raw(x, p->res[i], row->sig_n ? sigs.b + row->sig : NULL, row->sig_n));
 			ok++;
 		}
 		if (!item) {
@@ -2025,6 +2298,11 @@ PyObject *msc_py_screen_many(PyObject *cap, PyObject *poolobj, PyObject *records
 	}
 	out = Py_BuildValue("(Nn)", out, (Py_ssize_t)(n - ok)); /* N: the list is the tuple's */
 done:
+	p->want_ops = ops.n;
+	p->want_items = st.nitems;
+	p->want_keep = st.nkeep;
+	p->want_sig = sigs.n + SIG_MAX;
+	free(sigs.b);
 	store_release(&st);
 	ops_release(&ops);
 	for (i = 0; rows && i < n; i++) {

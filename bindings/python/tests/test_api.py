@@ -311,6 +311,40 @@ def test_screen_many():
         mesoscreen.screen_many({"patient": {}})
 
 
+def test_equal_results_shared_unequal_never():
+    """Results with the same content share their tuples (the extension
+    caches whole results by a signature of what they hold); results that
+    differ only in a "because" text or an unrecognised name stay apart,
+    whichever path screened them."""
+    from mesoscreen import _mesoscreen as c
+
+    def record(med, allergy=None):
+        rec = {"patient": {"medications": [med], "pregnant": False}, "plan": {"area": "face"}}
+        if allergy:  # an unrecognised allergy is in no "because": only in unrecognized
+            rec["patient"]["allergies"] = [allergy]
+        return rec
+
+    names = ["Aspirin 100 mg", "aspirin", "ASPIRIN 100MG", "Eliquis 5mg", "Aspirin 100 mg"]
+    recs = [record(n) for n in names] + [record("aspirin", "Zzyzx"), record("aspirin", "Qwerty")]
+    rs = mesoscreen.builtin()
+    for way in ("screen", "many", "json"):
+        if way == "screen":
+            out = [rs.screen(r) for r in recs]
+        elif way == "many":
+            out = rs.screen_many(recs)
+        else:
+            out = [rs.screen_json(json.dumps(r)) for r in recs]
+        for r, rec in zip(out, recs):
+            rs.screen_json(json.dumps(rec))
+            assert r.to_dict() == json.loads(c.msc_result_to_json(rs._scratch()[1])), (way, rec)
+        because = [[f.because for f in r.findings] for r in out]
+        assert because[0] == because[4] and out[0] == out[4]
+        assert len({repr(b) for b in because[:4]}) == 4, because
+        assert [f.because for f in out[5].findings] == [f.because for f in out[6].findings]
+        assert out[5].unrecognized["allergies"] == ["Zzyzx"]
+        assert out[6].unrecognized["allergies"] == ["Qwerty"]
+
+
 def test_screen_many_large_chunks():
     recs = [{"patient": {"pregnant": i % 2 == 0}, "plan": {"area": "face"}} for i in range(10000)]
     recs[9999] = {"bad": 1}
