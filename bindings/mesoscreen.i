@@ -32,6 +32,7 @@ static int msc_swig_error_type(int code)
 
 %ignore msc_error_code;
 %ignore msc_error_set; /* for C fill callbacks; a binding raises its own errors */
+%ignore msc_batch_screen_records; /* arrays of C records: for C callers */
 
 #if defined(SWIGPYTHON)
 %include "python/python.i"

@@ -64,9 +64,9 @@ MSC_EXTERN(void) msc_batch_free(msc_batch *b)
 	msc__free(b);
 }
 
-/* Screens the batch's record once `rc` (how filling it went) is known, and
- * appends the row's output. */
-static int screen_row(msc_batch *b, batch_row *row, int rc)
+/* Screens a record (the batch's own, or a caller's) once `rc` (how
+ * filling it went) is known, and appends the row's output. */
+static int screen_row(msc_batch *b, batch_row *row, const msc_record *rec, int rc)
 {
 	size_t i;
 
@@ -74,7 +74,7 @@ static int screen_row(msc_batch *b, batch_row *row, int rc)
 	row->verdict = MSC_INCOMPLETE;
 	row->fired = b->text.len;
 	if (rc == MSC_OK)
-		rc = msc__screen(b->result, b->rules, b->record,
+		rc = msc__screen(b->result, b->rules, rec,
 				 b->flags & MSC_BATCH_KEEP_JSON ? MSC__SCREEN_FULL : MSC__SCREEN_VERDICT);
 	if (rc == MSC_ENOMEM)
 		return rc;
@@ -141,7 +141,7 @@ MSC_EXTERN(int) msc_batch_screen_lines(msc_batch *b, const char *jsonl, size_t l
 			rc = msc__fail(MSC_EPARSE, "empty line: no record");
 		else
 			rc = msc__record_from_json(b->record, line, n, b->flags & MSC_BATCH_FLAT);
-		if (rc == MSC_ENOMEM || screen_row(b, &b->rows[b->count], rc))
+		if (rc == MSC_ENOMEM || screen_row(b, &b->rows[b->count], b->record, rc))
 			return batch_oom(b);
 		b->count++;
 	}
@@ -171,7 +171,43 @@ MSC_EXTERN(int) msc_batch_screen_fill(msc_batch *b, size_t count, msc_batch_fill
 			else if (rc == MSC_ENOMEM)
 				return batch_oom(b);
 		}
-		if (screen_row(b, &b->rows[b->count], rc))
+		if (screen_row(b, &b->rows[b->count], b->record, rc))
+			return batch_oom(b);
+		b->count++;
+	}
+	msc__clear_error();
+	return MSC_OK;
+}
+
+/* How far ahead msc_batch_screen_records() asks for a record's block, and
+ * (half as far) for its lists: a screening takes about as long as memory
+ * takes to answer, so the block arrives in time. */
+#define RECORDS_AHEAD 4
+
+MSC_EXTERN(int) msc_batch_screen_records(msc_batch *b, const msc_record *const *records, size_t count)
+{
+	size_t i;
+
+	if (!b || (!records && count))
+		return msc__fail(MSC_EINVAL, "batch or records is NULL");
+	b->count = 0;
+	b->text.len = 0;
+	for (i = 0; i < count && i < RECORDS_AHEAD; i++)
+		if (records[i])
+			msc__record_prefetch_block(records[i], b->rules);
+	for (i = 0; i < count; i++) {
+		const msc_record *rec = records[i];
+		int rc = MSC_OK;
+		if (i + RECORDS_AHEAD < count && records[i + RECORDS_AHEAD])
+			msc__record_prefetch_block(records[i + RECORDS_AHEAD], b->rules);
+		if (i + RECORDS_AHEAD / 2 < count && records[i + RECORDS_AHEAD / 2] &&
+		    records[i + RECORDS_AHEAD / 2]->rules == b->rules)
+			msc__record_prefetch_lists(records[i + RECORDS_AHEAD / 2], b->rules);
+		if (next_row(b))
+			return batch_oom(b);
+		if (!rec)
+			rc = msc__fail(MSC_EINVAL, "record %zu is NULL", i);
+		if (screen_row(b, &b->rows[b->count], rec, rc))
 			return batch_oom(b);
 		b->count++;
 	}

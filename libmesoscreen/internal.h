@@ -552,6 +552,12 @@ static inline int msc__record_answer(const msc_record *r, int fi)
 enum { MSC__SCREEN_FULL, MSC__SCREEN_VERDICT };
 int msc__screen(msc_result *r, const msc_rules *rules, const msc_record *rec, int depth);
 
+/* Asks for the memory a screening of rec will read: its block (without
+ * reading the record), then its lists beyond it (reads its header, so
+ * ask for the block a little before). screen.c. */
+void msc__record_prefetch_block(const msc_record *rec, const msc_rules *rules);
+void msc__record_prefetch_lists(const msc_record *rec, const msc_rules *rules);
+
 /* JSON in, nested or flat (batch.h's MSC_BATCH_FLAT). */
 int msc__record_from_json(msc_record *rec, const char *json, size_t len, int flat);
 

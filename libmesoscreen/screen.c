@@ -696,6 +696,32 @@ static void prefetch(const void *from, const void *to)
 		MSC_PREFETCH(p);
 }
 
+/* How far into a record's block a screening reads: as far as the average
+ * record's lists reach. */
+static const char *block_end(const msc_record *rec, const msc_rules *rules)
+{
+	return (const char *)rec + msc__record_layout(rules).pool + MSC_POOL_INLINE / 2;
+}
+
+/* The lines of a record's block a screening reads, asked for without
+ * reading the record. */
+void msc__record_prefetch_block(const msc_record *rec, const msc_rules *rules)
+{
+	prefetch(rec, block_end(rec, rules));
+}
+
+/* What the record's lists need beyond that (reads the record's header:
+ * ask for its block first). */
+void msc__record_prefetch_lists(const msc_record *rec, const msc_rules *rules)
+{
+	const char *end = block_end(rec, rules);
+
+	if (rec->pool.own)
+		prefetch(rec->pool.data, rec->pool.data + rec->pool.len);
+	else if ((const char *)rec->pool.data + rec->pool.len > end)
+		prefetch(end, rec->pool.data + rec->pool.len);
+}
+
 static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec, int depth)
 {
 	/* in locals: the result's arrays written in the loop could alias them */
@@ -729,17 +755,10 @@ static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec, 
 			return MSC_ENOMEM;
 		r->instr_rule[ph] = arr;
 	}
-	{
-		/* the block's lines asked for at once, as far as the average
-		 * record's lists reach, before the record is read: then what
-		 * its lists need beyond */
-		size_t end = msc__record_layout(rules).pool + MSC_POOL_INLINE / 2;
-		prefetch(rec, (const char *)rec + end);
-		if (rec->pool.own)
-			prefetch(rec->pool.data, rec->pool.data + rec->pool.len);
-		else if (rec->pool.data + rec->pool.len > (const unsigned char *)rec + end)
-			prefetch((const char *)rec + end, rec->pool.data + rec->pool.len);
-	}
+	/* the block's lines asked for at once before the record is read,
+	 * then what its lists need beyond */
+	msc__record_prefetch_block(rec, rules);
+	msc__record_prefetch_lists(rec, rules);
 	run(rules->ops, rules->op_count, r->tri, rec);
 	t = r->tri;
 	/* one pass in table order: findings, instructions, clinic changes;

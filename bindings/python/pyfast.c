@@ -1786,7 +1786,8 @@ static PyObject *unrecognized_item(ctx *x, const msc_result *res, size_t i, int 
  * unrecognized (medications, allergies, ingredients), tuples of names.
  * _result.Result turns it into contract.md's dict, the keys in the order of
  * msc_result_to_json(), when asked (the tests compare them on every
- * vector).
+ * vector). Whatever this reads of the result, result_sig() must write:
+ * results with equal signatures share what this made.
  */
 static PyObject *build_result(ctx *x, const msc_result *res)
 {
@@ -1814,7 +1815,9 @@ static PyObject *build_result(ctx *x, const msc_result *res)
 
 /*
  * A result's signature: everything build_result() reads of it, written
- * out so that two results with the same bytes make equal tuples. A text
+ * out so that two results with the same bytes make equal tuples (a part
+ * added to build_result() must be added here, or results that differ in
+ * it would be shared). A text
  * the rule set owns is written as its address, any other text (a
  * "because", an unrecognised name) as its length and bytes. `own` says
  * whether the result was screened here with the context's rule set (then

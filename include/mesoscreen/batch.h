@@ -1,5 +1,6 @@
 /*
- * libmesoscreen - batch screening: many JSON records in one call.
+ * libmesoscreen - batch screening: many records in one call (JSON Lines,
+ * records a callback fills, or records already held in memory).
  *
  * The batch owns one record, one result and its output arrays, and reuses
  * them: once grown, screening a batch allocates nothing per record beyond
@@ -88,6 +89,24 @@ typedef int (*msc_batch_fill_fn)(msc_record *record, size_t index, void *ctx);
  *         status rejects that record with MSC_EINVAL.
  */
 MSC_EXTERN(int) msc_batch_screen_fill(msc_batch *batch, size_t count, msc_batch_fill_fn fill, void *ctx);
+
+/**
+ * Screens `count` records already filled and held in memory (a cohort
+ * parsed once and screened again, say against a clinic's rule set): the
+ * same as msc_screen() on each, but while one record is screened the
+ * memory of the next few is already asked for, so that a cohort too large
+ * for the caches costs about what a small one does a record. Output as
+ * msc_batch_screen_lines(), index i being records[i]; the records are only
+ * read. A NULL record, or one made for another rule set than the batch's,
+ * is rejected (MSC_EINVAL) and the others are screened.
+ * @param records count records, owned by the caller (NULL if count is 0).
+ * @return MSC_OK even if some records were rejected; MSC_EINVAL (batch
+ *         NULL, or records NULL with count > 0), MSC_ENOMEM (the output is
+ *         then empty).
+ * Thread-safety: as the batch's (one thread at a time); the records may be
+ * read by other threads meanwhile, not changed.
+ */
+MSC_EXTERN(int) msc_batch_screen_records(msc_batch *batch, const msc_record *const *records, size_t count);
 
 /** Number of records in the last call's output. */
 MSC_EXTERN(size_t) msc_batch_count(const msc_batch *batch);

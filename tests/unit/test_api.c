@@ -341,6 +341,66 @@ START_TEST(batch_fill_screens_records_written_by_a_callback)
 }
 END_TEST
 
+START_TEST(batch_screens_records_held_in_memory)
+{
+	msc_batch *b;
+	msc_rules *other;
+	msc_record *recs[40], *foreign;
+	const msc_record *in[43];
+	size_t i;
+
+	ck_assert_int_eq(msc_batch_new(&b, rules, MSC_BATCH_KEEP_JSON), MSC_OK);
+	ck_assert_int_eq(msc_rules_builtin(&other), MSC_OK);
+	ck_assert_int_eq(msc_record_new(&foreign, other), MSC_OK);
+	/* 40 records, every third pregnant, every fifth with a stroke, their
+	 * lists long enough for the pool to leave the block; among them a NULL
+	 * and a record of another rule set */
+	for (i = 0; i < 40; i++) {
+		const char *meds[] = { "aspirin", "Eliquis 5mg", "paracetamol 500 mg", "Zzyzx", "vitamin D",
+				       "ibuprofen", "Lipitor", "Ventolin inhaler", "amoxicillin 500 mg" };
+		ck_assert_int_eq(msc_record_new(&recs[i], rules), MSC_OK);
+		ck_assert_int_eq(msc_record_set_answer(recs[i], "pregnant", i % 3 == 0 ? MSC_YES : MSC_NO), MSC_OK);
+		ck_assert_int_eq(msc_record_set_answer(recs[i], "stroke_history", i % 5 == 0 ? MSC_YES : MSC_NO),
+				 MSC_OK);
+		ck_assert_int_eq(msc_record_set_list(recs[i], "medications", meds, i % 2 ? 9 : i % 9), MSC_OK);
+	}
+	for (i = 0; i < 43; i++)
+		in[i] = i < 20 ? recs[i] : i == 20 ? NULL : i == 21 ? foreign : i == 22 ? recs[0] : recs[i - 3];
+	ck_assert_int_eq(msc_batch_screen_records(b, in, 43), MSC_OK);
+	ck_assert_uint_eq(msc_batch_count(b), 43);
+	for (i = 0; i < 43; i++) {
+		char *json;
+		if (!in[i] || in[i] == foreign) {
+			ck_assert_int_eq(msc_batch_status(b, i), MSC_EINVAL);
+			ck_assert_str_eq(msc_batch_error(b, i), in[i] ? "the record was made for another rule set"
+								       : "record 20 is NULL");
+			ck_assert_int_eq(msc_batch_verdict(b, i), MSC_INCOMPLETE);
+			ck_assert_ptr_null(msc_batch_result_json(b, i));
+			continue;
+		}
+		/* the same as msc_screen() on it */
+		ck_assert_int_eq(msc_batch_status(b, i), MSC_OK);
+		ck_assert_int_eq(msc_screen(res, rules, in[i]), MSC_OK);
+		ck_assert_int_eq(msc_batch_verdict(b, i), msc_result_verdict(res));
+		ck_assert_int_eq(msc_result_to_json(&json, NULL, res), MSC_OK);
+		ck_assert_str_eq(msc_batch_result_json(b, i), json);
+		msc_free(json);
+	}
+	ck_assert_int_eq(msc_batch_verdict(b, 0), MSC_CONTRAINDICATED);
+	ck_assert_int_eq(msc_batch_verdict(b, 3), MSC_DEFER);
+	/* no records, no output; NULL arguments */
+	ck_assert_int_eq(msc_batch_screen_records(b, NULL, 0), MSC_OK);
+	ck_assert_uint_eq(msc_batch_count(b), 0);
+	ck_assert_int_eq(msc_batch_screen_records(b, NULL, 1), MSC_EINVAL);
+	ck_assert_int_eq(msc_batch_screen_records(NULL, in, 1), MSC_EINVAL);
+	for (i = 0; i < 40; i++)
+		msc_record_free(recs[i]);
+	msc_record_free(foreign);
+	msc_rules_free(other);
+	msc_batch_free(b);
+}
+END_TEST
+
 START_TEST(error_set_keeps_a_callers_message)
 {
 	ck_assert_int_eq(msc_error_set(MSC_ELIMIT, "too many rows"), MSC_ELIMIT);
@@ -700,6 +760,7 @@ int main(void)
 	tcase_add_test(r, codes_win_whatever_the_order);
 	tcase_add_test(r, batch_reports_bad_lines_and_keeps_the_good);
 	tcase_add_test(r, batch_fill_screens_records_written_by_a_callback);
+	tcase_add_test(r, batch_screens_records_held_in_memory);
 	tcase_add_test(r, error_set_keeps_a_callers_message);
 	tcase_add_test(r, fact_info_says_which_numbers_accept_never);
 	tcase_add_test(r, rules_and_questions_json);

@@ -87,29 +87,50 @@ static json_t *project(const msc_result *res)
 /* The batch screens a record as msc_screen() does: with the full result
  * (MSC_BATCH_KEEP_JSON), and without it, where it builds only what decides
  * the verdict and the rules that fired (internal.h's MSC__SCREEN_VERDICT). */
-static void batch_agrees(const char *name, const msc_rules *rules, const char *text, const msc_result *res)
+/* The batch, from the JSON text and from the parsed record (the records
+ * path: the record twice, so that the second is screened after the first
+ * asked for its memory), with and without the result JSON, says what
+ * msc_screen() said. */
+static void batch_agrees(const char *name, const msc_rules *rules, const char *text, const msc_record *rec,
+			 const msc_result *res)
 {
 	static const unsigned flags[2] = { 0, MSC_BATCH_KEEP_JSON };
-	char ids[1024] = "";
-	size_t i, k, at = 0;
+	const msc_record *recs[2] = { rec, rec };
+	char ids[1024] = "", *json;
+	size_t i, k, way, at = 0;
 
 	for (i = 0; i < msc_result_finding_count(res); i++)
 		at += (size_t)snprintf(ids + at, sizeof(ids) - at, "%s%s", i ? "," : "",
 				       msc_result_finding(res, i)->rule);
 	ck_assert_uint_lt(at, sizeof(ids));
+	ck_assert_int_eq(msc_result_to_json(&json, NULL, res), MSC_OK);
 	for (k = 0; k < 2; k++) {
-		msc_batch *b;
-		ck_assert_int_eq(msc_batch_new(&b, rules, flags[k]), MSC_OK);
-		ck_assert_int_eq(msc_batch_screen_lines(b, text, strlen(text)), MSC_OK);
-		ck_assert_uint_eq(msc_batch_count(b), 1);
-		ck_assert_msg(msc_batch_status(b, 0) == MSC_OK, "%s: batch: %s", name, msc_batch_error(b, 0));
-		ck_assert_msg(msc_batch_verdict(b, 0) == msc_result_verdict(res), "%s: batch (flags %u): %s, not %s",
-			      name, flags[k], msc_verdict_name(msc_batch_verdict(b, 0)),
-			      msc_verdict_name(msc_result_verdict(res)));
-		ck_assert_msg(strcmp(msc_batch_fired(b, 0), ids) == 0, "%s: batch (flags %u) fired \"%s\", not \"%s\"",
-			      name, flags[k], msc_batch_fired(b, 0), ids);
-		msc_batch_free(b);
+		for (way = 0; way < 2; way++) {
+			msc_batch *b;
+			size_t n = way ? 2 : 1;
+			ck_assert_int_eq(msc_batch_new(&b, rules, flags[k]), MSC_OK);
+			if (way)
+				ck_assert_int_eq(msc_batch_screen_records(b, recs, 2), MSC_OK);
+			else
+				ck_assert_int_eq(msc_batch_screen_lines(b, text, strlen(text)), MSC_OK);
+			ck_assert_uint_eq(msc_batch_count(b), n);
+			for (i = 0; i < n; i++) {
+				ck_assert_msg(msc_batch_status(b, i) == MSC_OK, "%s: batch: %s", name, msc_batch_error(b, i));
+				ck_assert_msg(msc_batch_verdict(b, i) == msc_result_verdict(res),
+					      "%s: batch (flags %u, way %zu): %s, not %s", name, flags[k], way,
+					      msc_verdict_name(msc_batch_verdict(b, i)),
+					      msc_verdict_name(msc_result_verdict(res)));
+				ck_assert_msg(strcmp(msc_batch_fired(b, i), ids) == 0,
+					      "%s: batch (flags %u, way %zu) fired \"%s\", not \"%s\"", name, flags[k], way,
+					      msc_batch_fired(b, i), ids);
+				if (flags[k] & MSC_BATCH_KEEP_JSON)
+					ck_assert_msg(strcmp(msc_batch_result_json(b, i), json) == 0,
+						      "%s: batch (way %zu) JSON differs", name, way);
+			}
+			msc_batch_free(b);
+		}
 	}
+	msc_free(json);
 }
 
 static void run_vector(const char *name)
@@ -166,7 +187,7 @@ static void run_vector(const char *name)
 		e = json_dumps(expect, JSON_SORT_KEYS | JSON_COMPACT);
 		ck_assert_msg(json_equal(got, expect), "%s:\n got      %s\n expected %s", name, g, e);
 		if (!strchr(text, '\n'))
-			batch_agrees(name, rules, text, res);
+			batch_agrees(name, rules, text, rec, res);
 		/* which entries fired and which stayed silent */
 		for (i = 0; i < msc_rules_count(rules); i++) {
 			const msc_rule_info *ri = msc_rules_get(rules, i);
