@@ -300,6 +300,33 @@ static int op_fill(void)
 	return rc;
 }
 
+/* Records held in memory: the parsed record, an empty one and a record of
+ * another rule set, many times over (the rows and the text grow). */
+static msc_record *variant_rec; /* of another rule set: see below */
+
+static int op_records(void)
+{
+	const msc_record *recs[64];
+	msc_batch *b;
+	size_t i;
+	int rc = msc_batch_new(&b, shared, MSC_BATCH_KEEP_JSON);
+
+	for (i = 0; i < 64; i++)
+		recs[i] = i % 3 == 0 ? op_rec : i % 3 == 1 ? empty_rec : variant_rec;
+	if (rc == MSC_OK)
+		rc = msc_batch_screen_records(b, recs, 64);
+	if (rc == MSC_OK) {
+		ck_assert_uint_eq(msc_batch_count(b), 64);
+		ck_assert_int_eq(msc_batch_verdict(b, 0), msc_result_verdict(op_res));
+		ck_assert_int_eq(msc_batch_verdict(b, 1), MSC_INCOMPLETE);
+		ck_assert_int_eq(msc_batch_status(b, 2), MSC_EINVAL);
+	} else {
+		ck_assert_uint_eq(msc_batch_count(b), 0);
+	}
+	msc_batch_free(b);
+	return rc;
+}
+
 /* A rule text compiled on a compiler made before (its own allocations are
  * op_clinic's): every allocation of adding the text and of handing over
  * the rule set fails in turn. */
@@ -673,6 +700,7 @@ static const struct { const char *name; operation op; } ops[] = {
 	{ "parse a long escaped string", op_parse_long_escaped },
 	{ "write the questionnaire of an empty record", op_questions_empty },
 	{ "screen a batch filled by a callback", op_fill },
+	{ "screen a batch of records held in memory", op_records },
 	{ "set lists that outgrow the record's own block", op_lists_outgrow_the_record },
 };
 
