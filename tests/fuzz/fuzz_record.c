@@ -10,6 +10,9 @@
  *     verdict is on the scale; the result JSON has the length reported, is
  *     one line, and reads back (jansson) to the same verdict, findings,
  *     questions and unrecognised names, string for string;
+ *   - the parsed record (or the empty one a refusal leaves) twice through
+ *     msc_batch_screen_records(): the same verdict and result JSON as
+ *     msc_screen();
  *   - the same text as a 1-line flat batch (MSC_BATCH_FLAT, the
  *     DataFrame-row shape: {"pregnant": true, "area": "face"}); the nested
  *     batch is compared with the direct path by fuzz_batch.c.
@@ -77,6 +80,27 @@ static void check_json(const msc_rules *rules, const msc_record *rec, const msc_
 	msc_free(json);
 }
 
+/* Records held in memory: the batch says what msc_screen() said. */
+static void check_records(const msc_rules *rules, const msc_record *rec, const msc_result *res)
+{
+	const msc_record *recs[2] = { rec, rec };
+	msc_batch *b = NULL;
+	char *json = NULL;
+	size_t i;
+
+	if (msc_batch_new(&b, rules, MSC_BATCH_KEEP_JSON) || msc_result_to_json(&json, NULL, res))
+		fuzz_fail("cannot create a batch or the result JSON: %s", msc_error_message());
+	FUZZ_CHECK(msc_batch_screen_records(b, recs, 2) == MSC_OK && msc_batch_count(b) == 2,
+		   "msc_batch_screen_records: %s", msc_error_message());
+	for (i = 0; i < 2; i++)
+		FUZZ_CHECK(msc_batch_status(b, i) == MSC_OK && msc_batch_verdict(b, i) == msc_result_verdict(res) &&
+			   strcmp(msc_batch_result_json(b, i), json) == 0,
+			   "records batch, row %zu: status %s, JSON %s, not %s", i, msc_status_name(msc_batch_status(b, i)),
+			   msc_batch_result_json(b, i) ? msc_batch_result_json(b, i) : "(none)", json);
+	msc_free(json);
+	msc_batch_free(b);
+}
+
 static void check_input(const msc_rules *rules, const summary *empty, const uint8_t *data, size_t size,
 			const char *line)
 {
@@ -99,6 +123,7 @@ static void check_input(const msc_rules *rules, const summary *empty, const uint
 			   msc_status_name(rc), msc_status_name(msc_error_code()), msc_error_message());
 	}
 	screen_checked(rules, rec, res);
+	check_records(rules, rec, res);
 	if (rc == MSC_OK) {
 		check_json(rules, rec, res);
 	} else {
