@@ -119,8 +119,9 @@ static void *reserve(size_t *cap, size_t want, size_t size)
 	return p;
 }
 
-/* Grows a buffer that may start as a caller's local array (`local`). */
-static int grow(void **arr, size_t *cap, size_t need, size_t size, const void *local)
+/* Grows a buffer that may start as a caller's local array (`local`);
+ * -1 if there is no memory. No Python call: safe without the GIL. */
+static int grow_nogil(void **arr, size_t *cap, size_t need, size_t size, const void *local)
 {
 	size_t n;
 	void *p;
@@ -130,10 +131,8 @@ static int grow(void **arr, size_t *cap, size_t need, size_t size, const void *l
 	n = *cap ? *cap : 16;
 	while (n < need)
 		n *= 2;
-	if (n > SIZE_MAX / size) {
-		PyErr_NoMemory();
+	if (n > SIZE_MAX / size)
 		return -1;
-	}
 	if (*arr == local) {
 		p = malloc(n * size);
 		if (p && *cap)
@@ -141,12 +140,20 @@ static int grow(void **arr, size_t *cap, size_t need, size_t size, const void *l
 	} else {
 		p = realloc(*arr, n * size);
 	}
-	if (!p) {
+	if (!p)
+		return -1;
+	*arr = p;
+	*cap = n;
+	return 0;
+}
+
+/* grow_nogil(), with MemoryError if there is no memory. */
+static int grow(void **arr, size_t *cap, size_t need, size_t size, const void *local)
+{
+	if (grow_nogil(arr, cap, need, size, local)) {
 		PyErr_NoMemory();
 		return -1;
 	}
-	*arr = p;
-	*cap = n;
 	return 0;
 }
 
@@ -1896,21 +1903,11 @@ static size_t result_sig(const ctx *x, const msc_result *res, sigbuf *b, int own
 
 	if (!name || !version || strcmp(name, x->ruleset_name) != 0 || strcmp(version, x->ruleset_version) != 0)
 		return 0;
-	if (b->cap - b->n < SIG_MAX) {
-		size_t cap = b->cap ? b->cap : 4 * SIG_MAX;
-		unsigned char *p;
-		while (cap - b->n < SIG_MAX)
-			cap *= 2;
-		if (b->b == b->local) {
-			if ((p = malloc(cap)) != NULL && b->n)
-				memcpy(p, b->b, b->n);
-		} else {
-			p = realloc(b->b, cap);
-		}
-		if (!p)
+	{
+		void *arr = b->b;
+		if (grow_nogil(&arr, &b->cap, b->n + SIG_MAX, 1, b->local))
 			return 0;
-		b->b = p;
-		b->cap = cap;
+		b->b = arr;
 	}
 	w.x = x;
 	w.o = b->b + b->n;
