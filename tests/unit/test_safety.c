@@ -131,6 +131,7 @@ END_TEST
 typedef struct worker {
 	int rounds;
 	char **expected; /* per record: the single-thread result JSON */
+	const msc_record *const *shared; /* the records parsed once, read by every thread */
 	int mismatches;
 	int failures;
 } worker;
@@ -157,6 +158,27 @@ static void *work(void *arg)
 			w->mismatches++;
 		msc_free(json);
 	}
+	/* the same records parsed once and shared: each thread's own batch
+	 * reads them while the others do */
+	{
+		msc_batch *b;
+		if (msc_batch_new(&b, rules, MSC_BATCH_KEEP_JSON)) {
+			w->failures++;
+		} else {
+			for (r = 0; r < 20; r++) {
+				if (msc_batch_screen_records(b, w->shared, (size_t)nrecords) ||
+				    msc_batch_count(b) != (size_t)nrecords) {
+					w->failures++;
+					continue;
+				}
+				for (i = 0; i < nrecords; i++)
+					if (!msc_batch_result_json(b, (size_t)i) ||
+					    strcmp(msc_batch_result_json(b, (size_t)i), w->expected[i]) != 0)
+						w->mismatches++;
+			}
+			msc_batch_free(b);
+		}
+	}
 	msc_result_free(res);
 	msc_record_free(rec);
 	return NULL;
@@ -172,13 +194,18 @@ START_TEST(threads_share_one_rule_set)
 	int i;
 	ck_assert_int_eq(msc_record_new(&rec, rules), MSC_OK);
 	ck_assert_int_eq(msc_result_new(&res), MSC_OK);
+	msc_record **shared = calloc((size_t)nrecords, sizeof(msc_record *));
+	ck_assert_ptr_nonnull(shared);
 	for (i = 0; i < nrecords; i++) {
 		screen_text(rec, res, records[i]);
 		ck_assert_int_eq(msc_result_to_json(&expected[i], NULL, res), MSC_OK);
+		ck_assert_int_eq(msc_record_new(&shared[i], rules), MSC_OK);
+		ck_assert_int_eq(msc_record_from_json(shared[i], records[i], strlen(records[i])), MSC_OK);
 	}
 	for (i = 0; i < THREADS; i++) {
 		w[i].rounds = ROUNDS_TOTAL / THREADS;
 		w[i].expected = expected;
+		w[i].shared = (const msc_record *const *)shared;
 		w[i].mismatches = w[i].failures = 0;
 		ck_assert_int_eq(pthread_create(&t[i], NULL, work, &w[i]), 0);
 	}
@@ -187,9 +214,12 @@ START_TEST(threads_share_one_rule_set)
 		ck_assert_int_eq(w[i].failures, 0);
 		ck_assert_int_eq(w[i].mismatches, 0);
 	}
-	for (i = 0; i < nrecords; i++)
+	for (i = 0; i < nrecords; i++) {
 		msc_free(expected[i]);
+		msc_record_free(shared[i]);
+	}
 	free(expected);
+	free(shared);
 	msc_result_free(res);
 	msc_record_free(rec);
 }
