@@ -103,22 +103,6 @@ static char *dup_text(const char *s, size_t n)
 	return d;
 }
 
-/* A new buffer for a grow()able array, with room for `want` elements
- * (at least one): *cap set. NULL with MemoryError. */
-static void *reserve(size_t *cap, size_t want, size_t size)
-{
-	void *p;
-
-	if (want == 0)
-		want = 1;
-	if (want > SIZE_MAX / size || !(p = malloc(want * size))) {
-		PyErr_NoMemory();
-		return NULL;
-	}
-	*cap = want;
-	return p;
-}
-
 /* Grows a buffer that may start as a caller's local array (`local`);
  * -1 if there is no memory. No Python call: safe without the GIL. */
 static int grow_nogil(void **arr, size_t *cap, size_t need, size_t size, const void *local)
@@ -133,7 +117,7 @@ static int grow_nogil(void **arr, size_t *cap, size_t need, size_t size, const v
 		n *= 2;
 	if (n > SIZE_MAX / size)
 		return -1;
-	if (*arr == local) {
+	if (local && *arr == local) {
 		p = malloc(n * size);
 		if (p && *cap)
 			memcpy(p, *arr, *cap * size);
@@ -2228,11 +2212,20 @@ PyObject *msc_py_screen_many(PyObject *cap, PyObject *poolobj, PyObject *records
 		PyErr_NoMemory();
 		goto done;
 	}
-	if (!(ops.v = reserve(&ops.cap, p->want_ops, sizeof(op))) ||
-	    !(st.items = reserve(&st.icap, p->want_items, sizeof(char *))) ||
-	    !(st.keep = reserve(&st.kcap, p->want_keep, sizeof(PyObject *))) ||
-	    !(sigs.b = reserve(&sigs.cap, p->want_sig, 1)))
-		goto done;
+	{
+		/* the buffers start as large as the last call's came to */
+		void *o = NULL, *it = NULL, *k = NULL, *sg = NULL;
+		int rc = grow(&o, &ops.cap, p->want_ops, sizeof(op), NULL) ||
+			 grow(&it, &st.icap, p->want_items, sizeof(char *), NULL) ||
+			 grow(&k, &st.kcap, p->want_keep, sizeof(PyObject *), NULL) ||
+			 grow(&sg, &sigs.cap, p->want_sig, 1, NULL);
+		ops.v = o;
+		st.items = it;
+		st.keep = k;
+		sigs.b = sg;
+		if (rc)
+			goto done;
+	}
 	/* under the GIL: every record into cells */
 	for (i = 0; i < n; i++) {
 		PyObject *record = PyList_GET_ITEM(records, (Py_ssize_t)i);

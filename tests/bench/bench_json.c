@@ -217,18 +217,15 @@ int main(void)
 			if (r % 2) {
 				c2 = spin_pair(2);
 				c1 = spin_pair(1);
+				two[r] = threaded(rules, text, len, off, 2, 4);
+				one[r] = threaded(rules, text, len, off, 1, 4);
 			} else {
 				c1 = spin_pair(1);
 				c2 = spin_pair(2);
+				one[r] = threaded(rules, text, len, off, 1, 4);
+				two[r] = threaded(rules, text, len, off, 2, 4);
 			}
 			ctl[r] = 2 * c1 / c2;
-			if (r % 2) {
-				two[r] = threaded(rules, text, len, off, 2, 4);
-				one[r] = threaded(rules, text, len, off, 1, 4);
-			} else {
-				one[r] = threaded(rules, text, len, off, 1, 4);
-				two[r] = threaded(rules, text, len, off, 2, 4);
-			}
 			ratio[r] = one[r] / two[r];
 		}
 		bench_report("  control before each pair: 2 CPU-bound threads vs 1 on this machine then (throughput ratio)",
