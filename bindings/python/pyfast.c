@@ -736,6 +736,8 @@ typedef struct store {
 	const void *keep_local;
 	memo_slot *memo;
 	size_t memo_cap, memo_n;
+	struct text_slot *texts;  /* a frame's: strs and lists of str by content */
+	size_t texts_cap, texts_n;
 	lv_names *names;          /* a frame's: list entries by name */
 } store;
 
@@ -761,6 +763,7 @@ static void store_release(store *st)
 	if ((const void *)st->keep != st->keep_local)
 		free(st->keep);
 	free(st->memo);
+	free(st->texts);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -832,6 +835,160 @@ static int memo_put(store *st, PyObject *key, uint32_t col, uint32_t act)
 	st->memo[h].col = col;
 	st->memo[h].act = act;
 	st->memo_n++;
+	return 0;
+}
+
+/*
+ * A column's str, or list of str, already converted, found again by its
+ * content: a DataFrame made by a JSON reader (pandas.read_json, or a
+ * DataFrame of json.loads rows) holds every row's own objects, equal but
+ * apart, which the memo (by address) never finds twice. Only an exact str
+ * whose UTF-8 is at hand (no lone surrogate), or an exact list or tuple
+ * of at most MSC_MAX_LIST such strs without a NUL, is found so: its
+ * conversion depends on its text alone. A slot's text is that of the
+ * first object with it, which the memo holds; a list slot's entries are
+ * the store's items from `off` (the names' texts, NUL-terminated).
+ */
+enum { TK_NONE, TK_STR, TK_LIST };
+
+typedef struct text_slot {
+	uint64_t h;
+	const char *s;            /* TK_STR: the UTF-8 */
+	size_t n;                 /* its bytes; TK_LIST: entries from items[off] */
+	size_t off;
+	uint32_t col, act;
+	int kind;                 /* TK_NONE: an empty slot */
+} text_slot;
+
+typedef struct text_key {
+	uint64_t h;
+	int kind;                 /* TK_NONE: not found by content */
+	const char *s[MSC_MAX_LIST]; /* TK_STR: s[0]; TK_LIST: each entry's UTF-8 */
+	size_t len[MSC_MAX_LIST];
+	size_t n;                 /* TK_STR: bytes (len[0]); TK_LIST: entries */
+} text_key;
+
+/* An exact str's UTF-8 (read in place if it is ASCII); NULL if it has
+ * none at hand (a lone surrogate: converting it says why). */
+static const char *key_utf8(PyObject *v, size_t *len)
+{
+	Py_ssize_t n;
+	const char *s;
+
+	if (PyUnicode_IS_COMPACT_ASCII(v)) {
+		*len = (size_t)PyUnicode_GET_LENGTH(v);
+		return (const char *)PyUnicode_1BYTE_DATA(v);
+	}
+	if (!(s = PyUnicode_AsUTF8AndSize(v, &n)))
+		PyErr_Clear();
+	*len = (size_t)n;
+	return s;
+}
+
+/* A list entry's UTF-8 for a key: 0 if it is not an exact str, has no
+ * UTF-8 at hand or holds a NUL (a slot's entries are compared as C
+ * strings). */
+static int content_text(PyObject *v, const char **s, size_t *len)
+{
+	return PyUnicode_CheckExact(v) && (*s = key_utf8(v, len)) && !memchr(*s, '\0', *len);
+}
+
+/* The content key of `v` in column `col` (kind TK_NONE if it has none). */
+static void text_key_of(PyObject *v, uint32_t col, text_key *k)
+{
+	Py_ssize_t i, n;
+	uint64_t h;
+
+	k->kind = TK_NONE;
+	if (PyUnicode_CheckExact(v)) {
+		if ((k->s[0] = key_utf8(v, &k->len[0]))) {
+			k->n = k->len[0];
+			k->h = mix(bytes_hash(k->s[0], k->n) ^ ((uint64_t)col << 40) ^ TK_STR);
+			k->kind = TK_STR;
+		}
+		return;
+	}
+	if (!PyList_CheckExact(v) && !PyTuple_CheckExact(v))
+		return;
+	if ((n = PySequence_Fast_GET_SIZE(v)) > MSC_MAX_LIST)
+		return;
+	h = (uint64_t)n ^ ((uint64_t)col << 40) ^ TK_LIST;
+	for (i = 0; i < n; i++) {
+		if (!content_text(PySequence_Fast_GET_ITEM(v, i), &k->s[i], &k->len[i]))
+			return;
+		h = mix(h ^ bytes_hash(k->s[i], k->len[i])) * 0x9e3779b97f4a7c15ULL;
+	}
+	k->n = (size_t)n;
+	k->h = mix(h);
+	k->kind = TK_LIST;
+}
+
+static int text_equal(const store *st, const text_slot *sl, const text_key *k, uint32_t col)
+{
+	size_t i;
+
+	if (sl->h != k->h || sl->kind != k->kind || sl->col != col || sl->n != k->n)
+		return 0;
+	if (k->kind == TK_STR)
+		return memcmp(sl->s, k->s[0], k->n) == 0;
+	for (i = 0; i < k->n; i++) {
+		const char *item = st->items[sl->off + i];
+		if (strlen(item) != k->len[i] || memcmp(item, k->s[i], k->len[i]) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* The action of the content `k` in column `col`, or NO_ACTION. */
+static uint32_t text_get(const store *st, const text_key *k, uint32_t col)
+{
+	size_t h;
+
+	if (k->kind == TK_NONE || !st->texts)
+		return NO_ACTION;
+	for (h = (size_t)k->h & (st->texts_cap - 1); st->texts[h].kind != TK_NONE; h = (h + 1) & (st->texts_cap - 1))
+		if (text_equal(st, &st->texts[h], k, col))
+			return st->texts[h].act;
+	return NO_ACTION;
+}
+
+/* Files the action of content `k` (its object held by the memo; a list's
+ * entries at items[off]); -1 with an exception. */
+static int text_put(store *st, const text_key *k, uint32_t col, uint32_t act, size_t off)
+{
+	text_slot *sl;
+	size_t h, i;
+
+	if (k->kind == TK_NONE)
+		return 0;
+	if (2 * (st->texts_n + 1) > st->texts_cap) {
+		size_t cap = st->texts_cap ? 2 * st->texts_cap : 1024;
+		text_slot *t = calloc(cap, sizeof(text_slot));
+		if (!t) {
+			PyErr_NoMemory();
+			return -1;
+		}
+		for (i = 0; i < st->texts_cap; i++)
+			if (st->texts[i].kind != TK_NONE) {
+				for (h = (size_t)st->texts[i].h & (cap - 1); t[h].kind != TK_NONE; h = (h + 1) & (cap - 1))
+					;
+				t[h] = st->texts[i];
+			}
+		free(st->texts);
+		st->texts = t;
+		st->texts_cap = cap;
+	}
+	for (h = (size_t)k->h & (st->texts_cap - 1); st->texts[h].kind != TK_NONE; h = (h + 1) & (st->texts_cap - 1))
+		;
+	sl = &st->texts[h];
+	sl->h = k->h;
+	sl->kind = k->kind;
+	sl->s = k->kind == TK_STR ? k->s[0] : NULL;
+	sl->n = k->n;
+	sl->off = off;
+	sl->col = col;
+	sl->act = act;
+	st->texts_n++;
 	return 0;
 }
 
@@ -2459,26 +2616,36 @@ static uint32_t fixed_action(ctx *x, store *st, frame *fr, size_t c, PyObject *v
 }
 
 /* The action of an object of column c (data), converted if the column has
- * not seen it yet; NO_ACTION with an exception. The memo holds the object
- * (and the store its str or its list's entries). */
+ * not seen it yet (by address, or by content); NO_ACTION with an
+ * exception. The memo holds the object it converts (and the store its str
+ * or its list's entries); `held`: whether `v` is held so (None, False and
+ * True are immortal), and so cannot go away while the chunk is read. */
 static uint32_t object_action(ctx *x, store *st, frame *fr, size_t c, PyObject *v, PyObject *data,
-			      PyObject *const **objs)
+			      PyObject *const **objs, int *held)
 {
 	uint32_t k;
+	text_key tk;
 	cell cl;
 	int other, rc;
 
+	*held = !PyFloat_CheckExact(v) && !PyLong_CheckExact(v);
 	if (v == Py_None || v == Py_False || v == Py_True)
 		return fixed_action(x, st, fr, c, v);
-	if (PyFloat_CheckExact(v) || PyLong_CheckExact(v))
+	if (!*held)
 		return convert(x, st, v, &cl, 0, 0) ? NO_ACTION : add_action(fr, c, &cl);
 	if ((k = memo_get(st, v, (uint32_t)c)) != NO_ACTION)
 		return k;
+	*held = 0;
+	text_key_of(v, (uint32_t)c, &tk);
+	if ((k = text_get(st, &tk, (uint32_t)c)) != NO_ACTION)
+		return k;
+	*held = 1;
 	/* anything but these goes through `plain`, which may run any code */
 	other = !PyUnicode_Check(v) && !PyList_Check(v) && !PyTuple_Check(v) && !PyFloat_Check(v) && !PyLong_Check(v);
 	Py_INCREF(v);
 	rc = convert(x, st, v, &cl, 0, 1);
-	if (rc == 0 && ((k = add_action(fr, c, &cl)) == NO_ACTION || memo_put(st, v, (uint32_t)c, k)))
+	if (rc == 0 && ((k = add_action(fr, c, &cl)) == NO_ACTION || memo_put(st, v, (uint32_t)c, k) ||
+			text_put(st, &tk, (uint32_t)c, k, cl.kind == C_LIST ? cl.u.off : 0)))
 		rc = -1;
 	Py_DECREF(v);
 	if (rc == 0 && other && column_objects(data, fr->rows, c, objs) <= 0) {
@@ -2521,7 +2688,7 @@ static void prefetch_lists(const store *st, size_t c, PyObject *const *objs, siz
  * hold a handful of objects (True, False, None, "yes", an area), found
  * here by address without a look at the object or the memo. Only objects
  * that cannot go away while the chunk is read are kept: None, False,
- * True, and those the memo holds. */
+ * True, and those the memo holds (not one found by its content). */
 #define RECENT 8
 
 static int frame_objects(ctx *x, store *st, frame *fr, size_t c, PyObject *data, PyObject *const *objs)
@@ -2529,7 +2696,7 @@ static int frame_objects(ctx *x, store *st, frame *fr, size_t c, PyObject *data,
 	uint32_t *out = fr->idx + c, k = NO_ACTION, recent_k[RECENT];
 	PyObject *prev = NULL, *recent[RECENT] = { NULL };
 	unsigned next = 0, j;
-	int lists = 0;
+	int lists = 0, held;
 	size_t r;
 
 	for (r = 0; r < fr->rows; r++, out += fr->cols) {
@@ -2545,10 +2712,10 @@ static int frame_objects(ctx *x, store *st, frame *fr, size_t c, PyObject *data,
 			if (j < RECENT) {
 				k = recent_k[j];
 			} else {
-				if ((k = object_action(x, st, fr, c, v, data, &objs)) == NO_ACTION)
+				if ((k = object_action(x, st, fr, c, v, data, &objs, &held)) == NO_ACTION)
 					return -1;
 				lists = lists || PyList_CheckExact(v);
-				if (!PyFloat_CheckExact(v) && !PyLong_CheckExact(v)) {
+				if (held) {
 					recent[next] = v;
 					recent_k[next] = k;
 					next = (next + 1) % RECENT;

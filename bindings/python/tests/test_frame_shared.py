@@ -133,3 +133,39 @@ def test_numeric_and_bool_buffers_are_read_as_they_are():
                        "numbing_cream": np.array([1.0, 0.0, np.nan, 1.0])})  # a number for a yes/no: refused
     out = frame_rows(mesoscreen.screen_frame(df))
     assert out == library_rows(df.astype(object))
+
+
+def test_equal_content_in_separate_objects_is_told_apart_by_every_byte():
+    """Each row holds objects of its own (as a JSON reader makes them):
+    screen_frame finds a str or list it converted before by its text, so
+    texts that differ only in one byte, in length, past a NUL, in their
+    column, or a list and a tuple, must still give each row its own
+    answer: the library's, reading the same rows."""
+    lists = [["aspirin"], ["aspirin", "biotin"], ("aspirin", "biotin"), ["aspirin", "biotix"], ["aspirinn"],
+             ["é"], ["e"], ["a\x00b"], ["a\x00c"], [], ["lidocaine"], ["Lidocaine"], ["aspirin", 3]]
+    words = ["yes", "yet", "no", "yes\x00", "yes\x00a", "Yes", "ye", "é", "unknown", "never", ""]
+    rnd = random.Random(5)
+    rows = 4000
+
+    def column(pool):
+        return pd.Series([fresh(list(v)) if isinstance(v, tuple) and rnd.random() < 0.5 else fresh(v)
+                          for v in (rnd.choice(pool) for _ in range(rows))], dtype=object)
+
+    df = pd.DataFrame({"medications": column(lists), "allergies": column(lists), "ingredients": column(lists),
+                       "pregnant": column(words), "needle_phobia": column(words),
+                       "hair_transplant_months_ago": column(words), "area": column(["face", "facf", "scalp", "é", "facé"])})
+    expect = library_rows(df)
+    assert frame_rows(mesoscreen.screen_frame(df, workers=1)) == expect
+    assert any(v for v, _, _ in expect) and any(e for _, _, e in expect)
+
+
+def test_a_lone_surrogate_is_refused_on_every_row_that_holds_one():
+    """A str with no UTF-8 (a lone surrogate) is not found by its text: each
+    row's is converted, and refused, as the shared one is."""
+    bad = "\ud800"
+    shared = pd.DataFrame({"area": pd.Series([bad, "face"] * 50, dtype=object),
+                           "medications": pd.Series([[bad], ["aspirin"]] * 50, dtype=object)})
+    apart = pd.DataFrame({k: pd.Series([fresh(v) for v in shared[k]], dtype=object) for k in shared.columns})
+    one, two = frame_rows(mesoscreen.screen_frame(shared)), frame_rows(mesoscreen.screen_frame(apart))
+    assert one == two
+    assert all(e and v is None for v, _, e in one[0::2]) and all(e is None for _, _, e in one[1::2])
