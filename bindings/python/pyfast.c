@@ -158,8 +158,18 @@ static uint64_t bytes_hash(const char *s, size_t n)
 		memcpy(&w, s, 8);
 		h = mix(h ^ w) * 0x9e3779b97f4a7c15ULL;
 	}
-	w = 0;
-	memcpy(&w, s, n);
+	/* the last 0-7 bytes, in at most two loads (overlapping: the length
+	 * is in the hash already) */
+	if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		w = (uint64_t)a << 32 | b;
+	} else {
+		w = n ? (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
+				(unsigned char)s[n - 1]
+		      : 0;
+	}
 	return mix(h ^ w);
 }
 
@@ -2616,10 +2626,11 @@ static uint32_t fixed_action(ctx *x, store *st, frame *fr, size_t c, PyObject *v
 }
 
 /* The action of an object of column c (data), converted if the column has
- * not seen it yet (by address, or by content); NO_ACTION with an
- * exception. The memo holds the object it converts (and the store its str
- * or its list's entries); `held`: whether `v` is held so (None, False and
- * True are immortal), and so cannot go away while the chunk is read. */
+ * not seen it yet (a str or list of str: its text; anything else: the
+ * object itself); NO_ACTION with an exception. The store holds the object
+ * it converts (and its str or its list's entries); `held`: whether `v` is
+ * one so held (None, False and True are immortal), which cannot go away
+ * while the chunk is read. */
 static uint32_t object_action(ctx *x, store *st, frame *fr, size_t c, PyObject *v, PyObject *data,
 			      PyObject *const **objs, int *held)
 {
@@ -2633,19 +2644,20 @@ static uint32_t object_action(ctx *x, store *st, frame *fr, size_t c, PyObject *
 		return fixed_action(x, st, fr, c, v);
 	if (!*held)
 		return convert(x, st, v, &cl, 0, 0) ? NO_ACTION : add_action(fr, c, &cl);
-	if ((k = memo_get(st, v, (uint32_t)c)) != NO_ACTION)
-		return k;
-	*held = 0;
+	/* a str or list of str by its text, anything else by its address */
 	text_key_of(v, (uint32_t)c, &tk);
-	if ((k = text_get(st, &tk, (uint32_t)c)) != NO_ACTION)
+	if ((k = tk.kind != TK_NONE ? text_get(st, &tk, (uint32_t)c) : memo_get(st, v, (uint32_t)c)) != NO_ACTION) {
+		*held = tk.kind == TK_NONE;
 		return k;
-	*held = 1;
+	}
 	/* anything but these goes through `plain`, which may run any code */
 	other = !PyUnicode_Check(v) && !PyList_Check(v) && !PyTuple_Check(v) && !PyFloat_Check(v) && !PyLong_Check(v);
 	Py_INCREF(v);
 	rc = convert(x, st, v, &cl, 0, 1);
-	if (rc == 0 && ((k = add_action(fr, c, &cl)) == NO_ACTION || memo_put(st, v, (uint32_t)c, k) ||
-			text_put(st, &tk, (uint32_t)c, k, cl.kind == C_LIST ? cl.u.off : 0)))
+	if (rc == 0 && ((k = add_action(fr, c, &cl)) == NO_ACTION ||
+			(tk.kind == TK_NONE ? memo_put(st, v, (uint32_t)c, k)
+					    : store_keep(st, v) || text_put(st, &tk, (uint32_t)c, k,
+									       cl.kind == C_LIST ? cl.u.off : 0))))
 		rc = -1;
 	Py_DECREF(v);
 	if (rc == 0 && other && column_objects(data, fr->rows, c, objs) <= 0) {
@@ -2661,26 +2673,23 @@ static uint32_t object_action(ctx *x, store *st, frame *fr, size_t c, PyObject *
  * (each row's list made apart, by a JSON reader for instance): what
  * converting a row reads is fetched ahead of its turn, a step at a time,
  * as each step's address arrives: the object; in a column of lists, then
- * its memo slot and its array of entries, then the entries.
+ * its array of entries, then the entries.
  */
 #define AHEAD 4
 #define AHEAD_ENTRIES 4
 
-static void prefetch_lists(const store *st, size_t c, PyObject *const *objs, size_t r, size_t rows)
+static void prefetch_lists(PyObject *const *objs, size_t r, size_t rows)
 {
 	PyObject *v;
 	Py_ssize_t i;
 
 	if (r + 2 * AHEAD < rows && (v = objs[r + 2 * AHEAD]) && PyList_CheckExact(v))
 		PREFETCH(PySequence_Fast_ITEMS(v));
-	if (r + AHEAD < rows && (v = objs[r + AHEAD])) {
-		PREFETCH(&st->memo[memo_hash(st, v, (uint32_t)c)]);
-		if (PyList_CheckExact(v))
-			for (i = 0; i < PyList_GET_SIZE(v) && i < AHEAD_ENTRIES; i++) {
-				PREFETCH(PyList_GET_ITEM(v, i));
-				PREFETCH((const char *)PyList_GET_ITEM(v, i) + 64);
-			}
-	}
+	if (r + AHEAD < rows && (v = objs[r + AHEAD]) && PyList_CheckExact(v))
+		for (i = 0; i < PyList_GET_SIZE(v) && i < AHEAD_ENTRIES; i++) {
+			PREFETCH(PyList_GET_ITEM(v, i));
+			PREFETCH((const char *)PyList_GET_ITEM(v, i) + 64);
+		}
 }
 
 /* A column of objects into its cells' actions. */
@@ -2695,8 +2704,8 @@ static int frame_objects(ctx *x, store *st, frame *fr, size_t c, PyObject *data,
 {
 	uint32_t *out = fr->idx + c, k = NO_ACTION, recent_k[RECENT];
 	PyObject *prev = NULL, *recent[RECENT] = { NULL };
-	unsigned next = 0, j;
-	int lists = 0, held;
+	unsigned next = 0, j, looks = 0, found = 0;
+	int lists = 0, held, use_recent = 1;
 	size_t r;
 
 	for (r = 0; r < fr->rows; r++, out += fr->cols) {
@@ -2704,18 +2713,23 @@ static int frame_objects(ctx *x, store *st, frame *fr, size_t c, PyObject *data,
 		if (r + 3 * AHEAD < fr->rows)
 			PREFETCH(objs[r + 3 * AHEAD]);
 		if (lists)
-			prefetch_lists(st, c, objs, r, fr->rows);
+			prefetch_lists(objs, r, fr->rows);
 		/* a column often repeats the object of the row before */
 		if (v != prev) {
-			for (j = 0; j < RECENT && recent[j] != v; j++)
+			for (j = 0; use_recent && j < RECENT && recent[j] != v; j++)
 				;
-			if (j < RECENT) {
+			/* a column of objects each row's own (a JSON reader's
+			 * strings) never finds one here: stop looking */
+			if (use_recent && ++looks == 256)
+				use_recent = found * 8 >= looks;
+			if (use_recent && j < RECENT) {
+				found++;
 				k = recent_k[j];
 			} else {
 				if ((k = object_action(x, st, fr, c, v, data, &objs, &held)) == NO_ACTION)
 					return -1;
 				lists = lists || PyList_CheckExact(v);
-				if (held) {
+				if (held && use_recent) {
 					recent[next] = v;
 					recent_k[next] = k;
 					next = (next + 1) % RECENT;
