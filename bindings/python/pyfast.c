@@ -856,7 +856,7 @@ static int memo_put(store *st, PyObject *key, uint32_t col, uint32_t act)
  * whose UTF-8 is at hand (no lone surrogate), or an exact list or tuple
  * of at most MSC_MAX_LIST such strs without a NUL, is found so: its
  * conversion depends on its text alone. A slot's text is that of the
- * first object with it, which the memo holds; a list slot's entries are
+ * first object with it, which the store holds; a list slot's entries are
  * the store's items from `off` (the names' texts, NUL-terminated).
  */
 enum { TK_NONE, TK_STR, TK_LIST };
@@ -882,7 +882,7 @@ typedef struct text_key {
  * none at hand (a lone surrogate: converting it says why). */
 static const char *key_utf8(PyObject *v, size_t *len)
 {
-	Py_ssize_t n;
+	Py_ssize_t n = 0;
 	const char *s;
 
 	if (PyUnicode_IS_COMPACT_ASCII(v)) {
@@ -962,7 +962,7 @@ static uint32_t text_get(const store *st, const text_key *k, uint32_t col)
 	return NO_ACTION;
 }
 
-/* Files the action of content `k` (its object held by the memo; a list's
+/* Files the action of content `k` (its object held by the store; a list's
  * entries at items[off]); -1 with an exception. */
 static int text_put(store *st, const text_key *k, uint32_t col, uint32_t act, size_t off)
 {
@@ -1188,7 +1188,7 @@ static int convert_list(store *st, PyObject *v, cell *c)
  * str -> word; list or tuple -> list. Anything else goes once through the context's `plain` (numpy
  * scalars and arrays, pandas NA) and is C_OTHER if it is still none of
  * these. `hold`: keep a reference to a str used (a record dict may change
- * once the GIL is released; a column's memo holds its own). `top`: may
+ * once the GIL is released; a column's store holds its own). `top`: may
  * use `plain`. Returns -1 only with a Python exception (memory, or `plain`
  * raised).
  */
@@ -2697,7 +2697,8 @@ static void prefetch_lists(PyObject *const *objs, size_t r, size_t rows)
  * hold a handful of objects (True, False, None, "yes", an area), found
  * here by address without a look at the object or the memo. Only objects
  * that cannot go away while the chunk is read are kept: None, False,
- * True, and those the memo holds (not one found by its content). */
+ * True, and those the store holds (the objects converted, not one found
+ * by its text). */
 #define RECENT 8
 
 static int frame_objects(ctx *x, store *st, frame *fr, size_t c, PyObject *data, PyObject *const *objs)
