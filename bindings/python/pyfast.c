@@ -674,7 +674,9 @@ enum {
 	C_BOOL,       /* b */
 	C_NUMBER,     /* u.d */
 	C_WORD,       /* a str: u.s, n bytes (a lone surrogate kept as such: not
-		       * valid UTF-8, which the setters refuse); b: holds a NUL */
+		       * valid UTF-8, which the setters refuse); whether it holds a
+		       * NUL is found when it is resolved (without the GIL for a
+		       * record dict: the store holds the str) */
 	C_LIST,       /* a list or tuple of str: n entries from items[u.off];
 		       * b: E_ITEM (entry n is not a str), E_LONG (n entries,
 		       * too many) or E_NUL (entry n holds a NUL) */
@@ -746,8 +748,10 @@ typedef struct store {
 	const void *keep_local;
 	memo_slot *memo;
 	size_t memo_cap, memo_n;
-	struct text_slot *texts;  /* a frame's: strs and lists of str by content */
-	size_t texts_cap, texts_n;
+	struct text_slot *texts;  /* a frame's: strs and lists of str by content, */
+	size_t texts_n, texts_ecap;
+	uint64_t *tindex;         /* found through this index (see text_get) */
+	size_t tindex_cap;
 	lv_names *names;          /* a frame's: list entries by name */
 } store;
 
@@ -774,6 +778,7 @@ static void store_release(store *st)
 		free(st->keep);
 	free(st->memo);
 	free(st->texts);
+	free(st->tindex);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -854,10 +859,16 @@ static int memo_put(store *st, PyObject *key, uint32_t col, uint32_t act)
  * DataFrame of json.loads rows) holds every row's own objects, equal but
  * apart, which the memo (by address) never finds twice. Only an exact str
  * whose UTF-8 is at hand (no lone surrogate), or an exact list or tuple
- * of at most MSC_MAX_LIST such strs without a NUL, is found so: its
- * conversion depends on its text alone. A slot's text is that of the
- * first object with it, which the store holds; a list slot's entries are
- * the store's items from `off` (the names' texts, NUL-terminated).
+ * of at most MSC_MAX_LIST such strs, is found so: its conversion depends
+ * on its text alone. An entry's text is that of the first object with it,
+ * which the store holds; a list entry's entries are the store's items
+ * from `off`, whose names (lv_names) keep their lengths.
+ *
+ * The entries are dense (texts, in the order filed); the index (tindex,
+ * open addressing, a power of two) holds per slot the upper 32 bits of an
+ * entry's hash and 1 + its position, 0 for an empty slot: growing it
+ * clears 8 bytes a slot, and a probe rejects most other entries without
+ * reading them.
  */
 enum { TK_NONE, TK_STR, TK_LIST };
 
@@ -867,7 +878,7 @@ typedef struct text_slot {
 	size_t n;                 /* its bytes; TK_LIST: entries from items[off] */
 	size_t off;
 	uint32_t col, act;
-	int kind;                 /* TK_NONE: an empty slot */
+	int kind;
 } text_slot;
 
 typedef struct text_key {
@@ -895,14 +906,6 @@ static const char *key_utf8(PyObject *v, size_t *len)
 	return s;
 }
 
-/* A list entry's UTF-8 for a key: 0 if it is not an exact str, has no
- * UTF-8 at hand or holds a NUL (a slot's entries are compared as C
- * strings). */
-static int content_text(PyObject *v, const char **s, size_t *len)
-{
-	return PyUnicode_CheckExact(v) && (*s = key_utf8(v, len)) && !memchr(*s, '\0', *len);
-}
-
 /* The content key of `v` in column `col` (kind TK_NONE if it has none). */
 static void text_key_of(PyObject *v, uint32_t col, text_key *k)
 {
@@ -924,7 +927,8 @@ static void text_key_of(PyObject *v, uint32_t col, text_key *k)
 		return;
 	h = (uint64_t)n ^ ((uint64_t)col << 40) ^ TK_LIST;
 	for (i = 0; i < n; i++) {
-		if (!content_text(PySequence_Fast_GET_ITEM(v, i), &k->s[i], &k->len[i]))
+		PyObject *e = PySequence_Fast_GET_ITEM(v, i);
+		if (!PyUnicode_CheckExact(e) || !(k->s[i] = key_utf8(e, &k->len[i])))
 			return;
 		h = mix(h ^ bytes_hash(k->s[i], k->len[i])) * 0x9e3779b97f4a7c15ULL;
 	}
@@ -933,6 +937,7 @@ static void text_key_of(PyObject *v, uint32_t col, text_key *k)
 	k->kind = TK_LIST;
 }
 
+/* Is entry `sl` the content `k` (every byte, a NUL too)? */
 static int text_equal(const store *st, const text_slot *sl, const text_key *k, uint32_t col)
 {
 	size_t i;
@@ -942,55 +947,67 @@ static int text_equal(const store *st, const text_slot *sl, const text_key *k, u
 	if (k->kind == TK_STR)
 		return memcmp(sl->s, k->s[0], k->n) == 0;
 	for (i = 0; i < k->n; i++) {
-		const char *item = st->items[sl->off + i];
-		if (strlen(item) != k->len[i] || memcmp(item, k->s[i], k->len[i]) != 0)
+		const lv_name *e = &st->names->v[st->names->ids[sl->off + i]];
+		if (e->n != k->len[i] || memcmp(e->s, k->s[i], e->n) != 0)
 			return 0;
 	}
 	return 1;
 }
 
+#define TINDEX(h, i) (((h) >> 32 << 32) | (uint64_t)((i) + 1))
+
 /* The action of the content `k` in column `col`, or NO_ACTION. */
 static uint32_t text_get(const store *st, const text_key *k, uint32_t col)
 {
-	size_t h;
+	size_t h, mask = st->tindex_cap - 1;
+	uint64_t e;
 
-	if (k->kind == TK_NONE || !st->texts)
+	if (k->kind == TK_NONE || !st->tindex)
 		return NO_ACTION;
-	for (h = (size_t)k->h & (st->texts_cap - 1); st->texts[h].kind != TK_NONE; h = (h + 1) & (st->texts_cap - 1))
-		if (text_equal(st, &st->texts[h], k, col))
-			return st->texts[h].act;
+	for (h = (size_t)k->h & mask; (e = st->tindex[h]) != 0; h = (h + 1) & mask)
+		if (e >> 32 == k->h >> 32 && text_equal(st, &st->texts[(uint32_t)e - 1], k, col))
+			return st->texts[(uint32_t)e - 1].act;
 	return NO_ACTION;
 }
 
 /* Files the action of content `k` (its object held by the store; a list's
- * entries at items[off]); -1 with an exception. */
+ * entries at items[off], named); -1 with an exception. */
 static int text_put(store *st, const text_key *k, uint32_t col, uint32_t act, size_t off)
 {
 	text_slot *sl;
-	size_t h, i;
+	size_t h, i, mask;
+	void *arr = st->texts;
 
 	if (k->kind == TK_NONE)
 		return 0;
-	if (2 * (st->texts_n + 1) > st->texts_cap) {
-		size_t cap = st->texts_cap ? 2 * st->texts_cap : 1024;
-		text_slot *t = calloc(cap, sizeof(text_slot));
+	if (st->texts_n >= UINT32_MAX - 1) {
+		PyErr_NoMemory();
+		return -1;
+	}
+	if (grow(&arr, &st->texts_ecap, st->texts_n + 1, sizeof(text_slot), NULL))
+		return -1;
+	st->texts = arr;
+	if (2 * (st->texts_n + 1) > st->tindex_cap) {
+		size_t cap = st->tindex_cap ? 2 * st->tindex_cap : 1024;
+		uint64_t *t = calloc(cap, sizeof(uint64_t));
 		if (!t) {
 			PyErr_NoMemory();
 			return -1;
 		}
-		for (i = 0; i < st->texts_cap; i++)
-			if (st->texts[i].kind != TK_NONE) {
-				for (h = (size_t)st->texts[i].h & (cap - 1); t[h].kind != TK_NONE; h = (h + 1) & (cap - 1))
-					;
-				t[h] = st->texts[i];
-			}
-		free(st->texts);
-		st->texts = t;
-		st->texts_cap = cap;
+		for (i = 0; i < st->texts_n; i++) {
+			for (h = (size_t)st->texts[i].h & (cap - 1); t[h]; h = (h + 1) & (cap - 1))
+				;
+			t[h] = TINDEX(st->texts[i].h, i);
+		}
+		free(st->tindex);
+		st->tindex = t;
+		st->tindex_cap = cap;
 	}
-	for (h = (size_t)k->h & (st->texts_cap - 1); st->texts[h].kind != TK_NONE; h = (h + 1) & (st->texts_cap - 1))
+	mask = st->tindex_cap - 1;
+	for (h = (size_t)k->h & mask; st->tindex[h]; h = (h + 1) & mask)
 		;
-	sl = &st->texts[h];
+	st->tindex[h] = TINDEX(k->h, st->texts_n);
+	sl = &st->texts[st->texts_n++];
 	sl->h = k->h;
 	sl->kind = k->kind;
 	sl->s = k->kind == TK_STR ? k->s[0] : NULL;
@@ -998,7 +1015,6 @@ static int text_put(store *st, const text_key *k, uint32_t col, uint32_t act, si
 	sl->off = off;
 	sl->col = col;
 	sl->act = act;
-	st->texts_n++;
 	return 0;
 }
 
@@ -1007,10 +1023,15 @@ static int text_put(store *st, const text_key *k, uint32_t col, uint32_t act, si
  * store holds), for the setter to refuse as it refuses such JSON. */
 static const char *utf8(store *st, PyObject *v, Py_ssize_t *n, int *kept)
 {
-	const char *s = PyUnicode_AsUTF8AndSize(v, n);
+	const char *s;
 	PyObject *b;
 
 	*kept = 0;
+	if (PyUnicode_IS_COMPACT_ASCII(v)) { /* its text is its UTF-8 */
+		*n = PyUnicode_GET_LENGTH(v);
+		return (const char *)PyUnicode_1BYTE_DATA(v);
+	}
+	s = PyUnicode_AsUTF8AndSize(v, n);
 	if (s || !PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
 		return s;
 	PyErr_Clear();
@@ -1034,7 +1055,6 @@ static int convert_word(store *st, PyObject *v, cell *c, int hold)
 	c->kind = C_WORD;
 	c->u.s = s;
 	c->n = (size_t)n;
-	c->b = memchr(s, '\0', (size_t)n) != NULL;
 	return hold && !kept ? store_keep(st, v) : 0;
 }
 
@@ -1328,13 +1348,13 @@ static void resolve(const ctx *x, int fi, const cell *c, action *a)
 		return;
 	case C_WORD:
 		if (f->kind == FK_YESNO || f->kind == FK_ENUM) {
-			if (c->b)
+			if (memchr(c->u.s, '\0', c->n))
 				refusal_action(a, E_NUL, NO_INDEX);
 			else
 				a->op = A_WORD; /* the setter takes the words it expects as they are */
 			return;
 		}
-		if (f->kind != FK_NUMBER || !f->accepts_never || c->b || strcmp(c->u.s, "never") != 0)
+		if (f->kind != FK_NUMBER || !f->accepts_never || c->n != 5 || memcmp(c->u.s, "never", 5) != 0)
 			break;
 		a->op = A_WORD;
 		return;
@@ -1529,7 +1549,8 @@ static int lookup(const ctx *x, int section, PyObject *key)
 		Py_DECREF(plain);
 		return fi;
 	}
-	if ((hash = PyObject_Hash(key)) == -1)
+	/* the hash its dict computed, kept in the str */
+	if ((hash = ((PyASCIIObject *)key)->hash) == -1 && (hash = PyObject_Hash(key)) == -1)
 		return -2;
 	if (PyUnicode_IS_COMPACT_ASCII(key)) {
 		s = (const char *)PyUnicode_DATA(key);
@@ -2122,17 +2143,15 @@ static size_t result_sig(const ctx *x, const msc_result *res, sigbuf *b, int own
 }
 
 /* build_result(), shared with every earlier result of the same signature
- * (sig, n bytes; n 0: not shared) that is still cached. */
-static PyObject *result_raw(ctx *x, const msc_result *res, const unsigned char *sig, size_t n)
+ * (sig, n bytes, its bytes_hash h; n 0: not shared) that is still cached. */
+static PyObject *result_raw(ctx *x, const msc_result *res, const unsigned char *sig, size_t n, uint64_t h)
 {
-	uint64_t h;
 	raw_slot *sl;
 	PyObject *raw;
 	unsigned char *copy;
 
 	if (n == 0)
 		return build_result(x, res);
-	h = bytes_hash((const char *)sig, n);
 	sl = &x->raws[h >> (64 - RAW_BITS)];
 	if (sl->raw && sl->h == h && sl->n == n && memcmp(sl->sig, sig, n) == 0) {
 		Py_INCREF(sl->raw);
@@ -2156,7 +2175,7 @@ static PyObject *shared_raw(ctx *x, const msc_result *res, int own)
 	unsigned char local[SIG_MAX];
 	sigbuf b = { local, 0, sizeof(local), local };
 	size_t n = result_sig(x, res, &b, own);
-	PyObject *raw = result_raw(x, res, b.b, n);
+	PyObject *raw = result_raw(x, res, b.b, n, n ? bytes_hash((const char *)b.b, n) : 0);
 
 	if (b.b != local)
 		free(b.b);
@@ -2349,6 +2368,7 @@ typedef struct many_row {
 	int status;
 	char *libmsg;
 	size_t sig, sig_n;  /* its result's signature in the call's sigbuf */
+	uint64_t sig_h;     /* and its hash, found without the GIL */
 } many_row;
 
 PyObject *msc_py_screen_many(PyObject *cap, PyObject *poolobj, PyObject *records)
@@ -2419,6 +2439,7 @@ PyObject *msc_py_screen_many(PyObject *cap, PyObject *poolobj, PyObject *records
 		if (rc == MSC_OK && (rc = msc_screen(p->res[i], x->rules, p->rec)) == MSC_OK) {
 			row->sig = sigs.n;
 			row->sig_n = result_sig(x, p->res[i], &sigs, 1);
+			row->sig_h = row->sig_n ? bytes_hash((const char *)sigs.b + row->sig, row->sig_n) : 0;
 		}
 		if (rc) {
 			row->status = rc;
@@ -2447,7 +2468,7 @@ PyObject *msc_py_screen_many(PyObject *cap, PyObject *poolobj, PyObject *records
 		} else if (row->r.msg) {
 			item = Py_BuildValue("(sO)", msc_status_name(row->r.code), row->r.msg);
 		} else {
-			item = new_result(x, result_raw(x, p->res[i], row->sig_n ? sigs.b + row->sig : NULL, row->sig_n));
+			item = new_result(x, result_raw(x, p->res[i], row->sig_n ? sigs.b + row->sig : NULL, row->sig_n, row->sig_h));
 			ok++;
 		}
 		if (!item) {
