@@ -748,9 +748,9 @@ typedef struct store {
 	const void *keep_local;
 	memo_slot *memo;
 	size_t memo_cap, memo_n;
-	struct text_slot *texts;  /* a frame's: strs and lists of str by content, */
+	struct text_slot *texts;  /* a frame's: strs and lists of str by content */
 	size_t texts_n, texts_ecap;
-	uint64_t *tindex;         /* found through this index (see text_get) */
+	uint64_t *tindex;         /* the index that finds them (see text_get) */
 	size_t tindex_cap;
 	lv_names *names;          /* a frame's: list entries by name */
 } store;
@@ -861,7 +861,7 @@ static int memo_put(store *st, PyObject *key, uint32_t col, uint32_t act)
  * whose UTF-8 is at hand (no lone surrogate), or an exact list or tuple
  * of at most MSC_MAX_LIST such strs, is found so: its conversion depends
  * on its text alone. An entry's text is that of the first object with it,
- * which the store holds; a list entry's entries are the store's items
+ * which the store holds; a list's entries are the store's items
  * from `off`, whose names (lv_names) keep their lengths.
  *
  * The entries are dense (texts, in the order filed); the index (tindex,
