@@ -706,6 +706,43 @@ typedef struct memo_slot {
 } memo_slot;
 
 /*
+ * An open-addressed index (a power of two of slots) over dense entries
+ * whose first member is their uint64_t hash: a slot holds the upper 32
+ * bits of its entry's hash and 1 + the entry's position, 0 if empty, so
+ * that a probe rejects most other entries without reading them, and
+ * growing it clears 8 bytes a slot. Used by a frame's names and texts.
+ */
+#define IDX_SLOT(h, i) (((h) >> 32 << 32) | (uint64_t)((i) + 1))
+#define IDX_POS(e) ((uint32_t)(e) - 1)
+#define IDX_SAME(e, h) ((e) >> 32 == (h) >> 32)
+
+/* Doubles the index (from `first` slots) if one more entry would fill
+ * more than half of it, filing again the n entries (each `stride` bytes);
+ * -1 with an exception. */
+static int index_grow(uint64_t **idx, size_t *cap, const void *entries, size_t n, size_t stride, size_t first)
+{
+	size_t i, k, c = *cap ? 2 * *cap : first;
+	uint64_t *t;
+
+	if (2 * (n + 1) <= *cap)
+		return 0;
+	if (!(t = calloc(c, sizeof(uint64_t)))) {
+		PyErr_NoMemory();
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t h = *(const uint64_t *)(const void *)((const char *)entries + i * stride);
+		for (k = (size_t)h & (c - 1); t[k]; k = (k + 1) & (c - 1))
+			;
+		t[k] = IDX_SLOT(h, i);
+	}
+	free(*idx);
+	*idx = t;
+	*cap = c;
+	return 0;
+}
+
+/*
  * The names of a DataFrame chunk's list entries: one per distinct text of
  * a list fact, found while the list is converted under the GIL (its text
  * is then at hand), and held by the first str that had it; a list's
@@ -719,7 +756,7 @@ typedef struct memo_slot {
  * msc_record_set_list_at(), which reports it.
  */
 typedef struct lv_name {
-	uint64_t h;
+	uint64_t h;               /* first: the index reads it */
 	const char *s;
 	size_t n;
 	int fact, made;
@@ -731,8 +768,8 @@ typedef struct lv_names {
 	int fact;                 /* of the column being converted */
 	lv_name *v;
 	size_t n, cap;
-	uint32_t *slots;          /* open addressing: 1 + an index of v, 0 empty */
-	size_t nslots;            /* a power of two */
+	uint64_t *slots;          /* the index of v (index_grow) */
+	size_t nslots;
 	uint32_t *ids;            /* per entry of the store's items: its name */
 	size_t idcap;
 } lv_names;
@@ -863,17 +900,13 @@ static int memo_put(store *st, PyObject *key, uint32_t col, uint32_t act)
  * on its text alone. An entry's text is that of the first object with it,
  * which the store holds; a list's entries are the store's items
  * from `off`, whose names (lv_names) keep their lengths.
- *
- * The entries are dense (texts, in the order filed); the index (tindex,
- * open addressing, a power of two) holds per slot the upper 32 bits of an
- * entry's hash and 1 + its position, 0 for an empty slot: growing it
- * clears 8 bytes a slot, and a probe rejects most other entries without
- * reading them.
+ * The entries are dense (texts, in the order filed), found through an
+ * index (tindex, index_grow).
  */
 enum { TK_NONE, TK_STR, TK_LIST };
 
 typedef struct text_slot {
-	uint64_t h;
+	uint64_t h;               /* first: the index reads it */
 	const char *s;            /* TK_STR: the UTF-8 */
 	size_t n;                 /* its bytes; TK_LIST: entries from items[off] */
 	size_t off;
@@ -954,8 +987,6 @@ static int text_equal(const store *st, const text_slot *sl, const text_key *k, u
 	return 1;
 }
 
-#define TINDEX(h, i) (((h) >> 32 << 32) | (uint64_t)((i) + 1))
-
 /* The action of the content `k` in column `col`, or NO_ACTION. */
 static uint32_t text_get(const store *st, const text_key *k, uint32_t col)
 {
@@ -965,8 +996,8 @@ static uint32_t text_get(const store *st, const text_key *k, uint32_t col)
 	if (k->kind == TK_NONE || !st->tindex)
 		return NO_ACTION;
 	for (h = (size_t)k->h & mask; (e = st->tindex[h]) != 0; h = (h + 1) & mask)
-		if (e >> 32 == k->h >> 32 && text_equal(st, &st->texts[(uint32_t)e - 1], k, col))
-			return st->texts[(uint32_t)e - 1].act;
+		if (IDX_SAME(e, k->h) && text_equal(st, &st->texts[IDX_POS(e)], k, col))
+			return st->texts[IDX_POS(e)].act;
 	return NO_ACTION;
 }
 
@@ -975,7 +1006,7 @@ static uint32_t text_get(const store *st, const text_key *k, uint32_t col)
 static int text_put(store *st, const text_key *k, uint32_t col, uint32_t act, size_t off)
 {
 	text_slot *sl;
-	size_t h, i, mask;
+	size_t h, mask;
 	void *arr = st->texts;
 
 	if (k->kind == TK_NONE)
@@ -987,26 +1018,12 @@ static int text_put(store *st, const text_key *k, uint32_t col, uint32_t act, si
 	if (grow(&arr, &st->texts_ecap, st->texts_n + 1, sizeof(text_slot), NULL))
 		return -1;
 	st->texts = arr;
-	if (2 * (st->texts_n + 1) > st->tindex_cap) {
-		size_t cap = st->tindex_cap ? 2 * st->tindex_cap : 1024;
-		uint64_t *t = calloc(cap, sizeof(uint64_t));
-		if (!t) {
-			PyErr_NoMemory();
-			return -1;
-		}
-		for (i = 0; i < st->texts_n; i++) {
-			for (h = (size_t)st->texts[i].h & (cap - 1); t[h]; h = (h + 1) & (cap - 1))
-				;
-			t[h] = TINDEX(st->texts[i].h, i);
-		}
-		free(st->tindex);
-		st->tindex = t;
-		st->tindex_cap = cap;
-	}
+	if (index_grow(&st->tindex, &st->tindex_cap, st->texts, st->texts_n, sizeof(text_slot), 1024))
+		return -1;
 	mask = st->tindex_cap - 1;
 	for (h = (size_t)k->h & mask; st->tindex[h]; h = (h + 1) & mask)
 		;
-	st->tindex[h] = TINDEX(k->h, st->texts_n);
+	st->tindex[h] = IDX_SLOT(k->h, st->texts_n);
 	sl = &st->texts[st->texts_n++];
 	sl->h = k->h;
 	sl->kind = k->kind;
@@ -1069,26 +1086,6 @@ static void names_release(lv_names *nm)
 	free(nm->ids);
 }
 
-static int names_rehash(lv_names *nm)
-{
-	size_t i, k, cap = nm->nslots ? nm->nslots * 2 : 256;
-	uint32_t *slots = calloc(cap, sizeof(uint32_t));
-
-	if (!slots) {
-		PyErr_NoMemory();
-		return -1;
-	}
-	for (i = 0; i < nm->n; i++) {
-		for (k = (size_t)nm->v[i].h & (cap - 1); slots[k]; k = (k + 1) & (cap - 1))
-			;
-		slots[k] = (uint32_t)i + 1;
-	}
-	free(nm->slots);
-	nm->slots = slots;
-	nm->nslots = cap;
-	return 0;
-}
-
 /* Entry `item` of the store (s, n bytes, from str `o`) by its name: the
  * name's text, made from this one (held) if it is new; NULL with an
  * exception. */
@@ -1097,6 +1094,7 @@ static const char *name_of(store *st, PyObject *o, const char *s, size_t n, int 
 	lv_names *nm = st->names;
 	uint64_t h = mix(bytes_hash(s, n) ^ (uint64_t)(unsigned)nm->fact);
 	lv_name *e;
+	uint64_t slot;
 	size_t k;
 	void *arr;
 
@@ -1104,12 +1102,14 @@ static const char *name_of(store *st, PyObject *o, const char *s, size_t n, int 
 		PyErr_NoMemory();
 		return NULL;
 	}
-	if (2 * (nm->n + 1) > nm->nslots && names_rehash(nm))
+	if (index_grow(&nm->slots, &nm->nslots, nm->v, nm->n, sizeof(lv_name), 256))
 		return NULL;
-	for (k = (size_t)h & (nm->nslots - 1); nm->slots[k]; k = (k + 1) & (nm->nslots - 1)) {
-		e = &nm->v[nm->slots[k] - 1];
+	for (k = (size_t)h & (nm->nslots - 1); (slot = nm->slots[k]) != 0; k = (k + 1) & (nm->nslots - 1)) {
+		if (!IDX_SAME(slot, h))
+			continue;
+		e = &nm->v[IDX_POS(slot)];
 		if (e->h == h && e->fact == nm->fact && e->n == n && memcmp(e->s, s, n) == 0) {
-			nm->ids[item] = nm->slots[k] - 1;
+			nm->ids[item] = IDX_POS(slot);
 			return e->s;
 		}
 	}
@@ -1123,7 +1123,7 @@ static const char *name_of(store *st, PyObject *o, const char *s, size_t n, int 
 	e->s = s;
 	e->n = n;
 	e->fact = nm->fact;
-	nm->slots[k] = (uint32_t)nm->n + 1;
+	nm->slots[k] = IDX_SLOT(h, nm->n);
 	nm->ids[item] = (uint32_t)nm->n++;
 	return s;
 }
