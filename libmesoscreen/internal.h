@@ -339,6 +339,10 @@ struct msc_rules {
 	size_t rule_count, rule_cap;
 	msc_op *ops;              /* the rules' conditions as one program (msc__rules_finish) */
 	size_t op_count;          /* the scratch a screening needs */
+	uint32_t *conds;          /* per rule, in table order: its condition's slot in ops
+				   * (msc_rule.cond), read alone by the rule loop, which
+				   * skips a rule whose condition is no without touching
+				   * its msc_rule (about 180 bytes) */
 	size_t phase_rules[2];    /* instructions before, after: the most a result gives */
 };
 

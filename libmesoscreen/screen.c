@@ -726,6 +726,7 @@ static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec, 
 {
 	/* in locals: the result's arrays written in the loop could alias them */
 	const msc_rule *table = rules->rules;
+	const uint32_t *conds = rules->conds;
 	size_t i, count = rules->rule_count, npending = 0;
 	const signed char *t;
 	int ph;
@@ -764,10 +765,11 @@ static int screen(msc_result *r, const msc_rules *rules, const msc_record *rec, 
 	/* one pass in table order: findings, instructions, clinic changes;
 	 * the rules left unknown wait for the worst finding to be known */
 	for (i = 0; i < count; i++) {
-		const msc_rule *rule = &table[i];
-		int tri = t[rule->cond];
+		const msc_rule *rule;
+		int tri = t[conds[i]];
 		if (tri == MSC_NO)
 			continue;
+		rule = &table[i];
 		if (rule->info.changed_by && add_override(r, rule))
 			return MSC_ENOMEM;
 		if (rule->info.disabled)

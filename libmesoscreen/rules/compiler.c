@@ -1625,7 +1625,7 @@ static msc_node *copy_node(copier *cp, const msc_node *n)
  * A pointer copied as it is would point into the base, which the caller
  * may free. */
 #if defined(__x86_64__) && defined(__LP64__)
-_Static_assert(sizeof(struct msc_rules) == 256, "struct msc_rules changed: update copy_rules()");
+_Static_assert(sizeof(struct msc_rules) == 264, "struct msc_rules changed: update copy_rules()");
 _Static_assert(sizeof(msc_fact) == 144, "msc_fact changed: update copy_rules()");
 _Static_assert(sizeof(msc_fact_info) == 48, "msc_fact_info changed: update copy_rules()");
 _Static_assert(sizeof(msc_rule) == 168, "msc_rule changed: update copy_rules()");

@@ -17,6 +17,7 @@ MSC_EXTERN(void) msc_rules_free(msc_rules *rules)
 	msc__free(rules->name_facts);
 	msc__free(rules->rules);
 	msc__free(rules->ops);
+	msc__free(rules->conds);
 	msc_arena_free(&rules->arena);
 	msc__free(rules);
 }
@@ -194,17 +195,21 @@ static int compile_programs(msc_rules *rules)
 	size_t i, k = 1;
 
 	msc__free(rules->ops);
+	msc__free(rules->conds);
+	rules->conds = NULL;
 	rules->op_count = 1;
 	for (i = 0; i < rules->rule_count; i++)
 		rules->op_count += rules->rules[i].when ? node_ops(rules->rules[i].when) : 0;
 	rules->ops = msc__calloc(rules->op_count, sizeof(msc_op));
-	if (!rules->ops)
+	rules->conds = msc__calloc(rules->rule_count + 1, sizeof(uint32_t));
+	if (!rules->ops || !rules->conds || rules->op_count > UINT32_MAX)
 		return MSC_ENOMEM;
 	rules->ops[0].code = MSC_OP_YES;
 	rules->phase_rules[0] = rules->phase_rules[1] = 0;
 	for (i = 0; i < rules->rule_count; i++) {
 		msc_rule *r = &rules->rules[i];
 		r->cond = r->when ? emit(rules->ops, &k, r->when) : 0;
+		rules->conds[i] = (uint32_t)r->cond;
 		if (r->info.kind == MSC_INSTRUCTION)
 			rules->phase_rules[r->info.phase == MSC_AFTER]++;
 	}
