@@ -300,6 +300,43 @@ static ctx *get_ctx(PyObject *cap)
 	return (ctx *)PyCapsule_GetPointer(cap, CTX_NAME);
 }
 
+/* Drops what the context keeps of the results it made (their strs, tuples
+ * and whole results by content: texts of the records screened among
+ * them); the rule set's own texts stay. */
+static void ctx_forget(ctx *x)
+{
+	size_t i;
+
+	for (i = 0; i < (1u << STR_BITS); i++)
+		Py_CLEAR(x->strs[i].o);
+	memset(x->strs, 0, sizeof(x->strs));
+	for (i = 0; i < (1u << WORD_BITS); i++)
+		Py_CLEAR(x->words[i].o);
+	memset(x->words, 0, sizeof(x->words));
+	for (i = 0; i < (1u << TUPLE_BITS); i++)
+		Py_CLEAR(x->tuples[i]);
+	for (i = 0; i < (1u << FIRED_BITS); i++) {
+		free(x->fired[i].s);
+		Py_CLEAR(x->fired[i].t);
+	}
+	memset(x->fired, 0, sizeof(x->fired));
+	for (i = 0; i < (1u << RAW_BITS); i++) {
+		free(x->raws[i].sig);
+		Py_CLEAR(x->raws[i].raw);
+	}
+	memset(x->raws, 0, sizeof(x->raws));
+}
+
+PyObject *msc_py_ctx_forget(PyObject *cap)
+{
+	ctx *x = get_ctx(cap);
+
+	if (!x)
+		return NULL;
+	ctx_forget(x);
+	Py_RETURN_NONE;
+}
+
 static void ctx_free(ctx *x)
 {
 	size_t i;
@@ -317,22 +354,9 @@ static void ctx_free(ctx *x)
 		Py_XDECREF(x->keys[i]);
 	for (i = 0; i <= MSC_CONTRAINDICATED; i++)
 		Py_XDECREF(x->verdicts[i]);
-	for (i = 0; i < (1u << STR_BITS); i++)
-		Py_XDECREF(x->strs[i].o);
-	for (i = 0; i < (1u << WORD_BITS); i++)
-		Py_XDECREF(x->words[i].o);
-	for (i = 0; i < (1u << TUPLE_BITS); i++)
-		Py_XDECREF(x->tuples[i]);
+	ctx_forget(x);
 	for (i = 0; i < (1u << ITEM_BITS); i++)
 		Py_XDECREF(x->items[i].t);
-	for (i = 0; i < (1u << FIRED_BITS); i++) {
-		free(x->fired[i].s);
-		Py_XDECREF(x->fired[i].t);
-	}
-	for (i = 0; i < (1u << RAW_BITS); i++) {
-		free(x->raws[i].sig);
-		Py_XDECREF(x->raws[i].raw);
-	}
 	for (i = 0; x->own && i <= x->own_mask; i++)
 		Py_XDECREF(x->own[i].o);
 	free(x->own);

@@ -45,6 +45,12 @@ PyObject *msc_py_screen(PyObject *ctx, msc_record *record, msc_result *result, P
  * contract.md's dict when asked. */
 PyObject *msc_py_result(PyObject *ctx, const msc_result *result);
 
+/* Drops the texts, tuples and whole results the context keeps to share
+ * result objects between screenings (some of them texts of the records
+ * screened: a finding's "because", an unrecognised name); results already
+ * made are not changed. GIL held; returns None. */
+PyObject *msc_py_ctx_forget(PyObject *ctx);
+
 /* A thread's tools for msc_py_screen_many(): one record and `size` results. */
 PyObject *msc_py_pool_new(PyObject *ctx, size_t size);
 

@@ -56,6 +56,7 @@ __all__ = [
     "rules",
     "questions",
     "load_rules",
+    "clear_caches",
     "builtin",
     "RuleSet",
     "Result",
@@ -169,6 +170,14 @@ def questions(plan: Optional[Mapping[str, Any]] = None) -> list[Question]:
     """The questionnaire of the built-in table: every question, or, for a plan
     dict (``{"area": "scalp"}``), only those that can change its verdict."""
     return builtin().questions(plan)
+
+
+def clear_caches() -> None:
+    """Forgets what screening with the built-in table keeps of the records
+    screened (see :meth:`RuleSet.clear_caches`); a rule set of
+    :func:`load_rules` has its own."""
+    if _builtin is not None:
+        _builtin.clear_caches()
 
 
 def load_rules(*paths: Union[str, "os.PathLike[str]"]) -> RuleSet:

@@ -340,6 +340,26 @@ class RuleSet:
         _c.msc_screen(res, self._ptr, rec)
         return self._result(res)
 
+    def clear_caches(self) -> None:
+        """Forgets what screening keeps of the records screened.
+
+        To build results fast, the rule set keeps the texts and result
+        tuples it made last (about 1,024 results and a few thousand texts),
+        and each thread keeps its last record, results and batch output for
+        reuse. Some of these are a patient's: a finding's ``because`` line
+        (``"patient.medications = warfarin"``), an unrecognised name. This
+        drops the rule set's caches and the calling thread's record,
+        results and batches (they are made again on the next screening);
+        other threads' are dropped when they end. Results already returned
+        are not changed. Call it when a session's patient data must not
+        outlive it, for instance before a notebook is shared.
+        """
+        _c.msc_py_ctx_forget(self._ctx)
+        tls = self._tls
+        for name in ("scratch", "owned", "pools", "batches"):
+            if hasattr(tls, name):
+                delattr(tls, name)
+
     # -- cohorts
 
     def _batch(self, flags: int) -> Any:

@@ -345,6 +345,33 @@ def test_equal_results_shared_unequal_never():
         assert out[6].unrecognized["allergies"] == ["Qwerty"]
 
 
+def test_clear_caches_forgets_the_records_texts():
+    """clear_caches() drops the shared results (one of which holds a
+    patient's unrecognised name) and this thread's scratch record and
+    pools; results already returned are unchanged, and screening goes on
+    giving the same results."""
+    import sys
+
+    rs = mesoscreen.RuleSet()
+    rec = {"patient": {"medications": ["Zzyzxium 5 mg"], "pregnant": False}, "plan": {"area": "face"}}
+    first = rs.screen_many([rec])[0]
+    assert first.unrecognized["medications"] == ["Zzyzxium 5 mg"]
+    again = rs.screen_many([rec])[0]
+    assert again._raw is first._raw  # shared through the rule set's cache
+    held = first.to_dict()
+    before = sys.getrefcount(first._raw)
+    rs.clear_caches()
+    after_refs = sys.getrefcount(first._raw)  # (outside the assert: pytest's rewriting holds its operands)
+    assert after_refs == before - 1  # the cache's reference is gone
+    assert first.to_dict() == held
+    assert not hasattr(rs._tls, "scratch") and not hasattr(rs._tls, "pools")
+    after = rs.screen_many([rec])[0]
+    assert after._raw is not first._raw and after.to_dict() == held
+    assert rs.screen(rec).to_dict() == held
+    mesoscreen.clear_caches()  # the built-in table's, whether made yet or not
+    assert mesoscreen.screen(rec).to_dict()["verdict"] == held["verdict"]
+
+
 def test_screen_many_large_chunks():
     recs = [{"patient": {"pregnant": i % 2 == 0}, "plan": {"area": "face"}} for i in range(10000)]
     recs[9999] = {"bad": 1}
