@@ -2166,6 +2166,13 @@ static size_t result_sig(const ctx *x, const msc_result *res, sigbuf *b, int own
 	return n;
 }
 
+/* The hash result_raw() files a signature of n bytes by (0: none). No
+ * Python object is read: screen_many finds it without the GIL. */
+static uint64_t sig_hash(const unsigned char *sig, size_t n)
+{
+	return n ? bytes_hash((const char *)sig, n) : 0;
+}
+
 /* build_result(), shared with every earlier result of the same signature
  * (sig, n bytes, its bytes_hash h; n 0: not shared) that is still cached. */
 static PyObject *result_raw(ctx *x, const msc_result *res, const unsigned char *sig, size_t n, uint64_t h)
@@ -2199,7 +2206,7 @@ static PyObject *shared_raw(ctx *x, const msc_result *res, int own)
 	unsigned char local[SIG_MAX];
 	sigbuf b = { local, 0, sizeof(local), local };
 	size_t n = result_sig(x, res, &b, own);
-	PyObject *raw = result_raw(x, res, b.b, n, n ? bytes_hash((const char *)b.b, n) : 0);
+	PyObject *raw = result_raw(x, res, b.b, n, sig_hash(b.b, n));
 
 	if (b.b != local)
 		free(b.b);
@@ -2463,7 +2470,7 @@ PyObject *msc_py_screen_many(PyObject *cap, PyObject *poolobj, PyObject *records
 		if (rc == MSC_OK && (rc = msc_screen(p->res[i], x->rules, p->rec)) == MSC_OK) {
 			row->sig = sigs.n;
 			row->sig_n = result_sig(x, p->res[i], &sigs, 1);
-			row->sig_h = row->sig_n ? bytes_hash((const char *)sigs.b + row->sig, row->sig_n) : 0;
+			row->sig_h = sig_hash(sigs.b + row->sig, row->sig_n);
 		}
 		if (rc) {
 			row->status = rc;
