@@ -1898,6 +1898,31 @@ static PyObject *verdict_str(ctx *x, int v)
 	return pstr(msc_verdict_name(v));
 }
 
+/*
+ * `o` (may be NULL) left out of the garbage collector's lists. For the
+ * objects a result is made of that can never be part of a reference cycle:
+ * the whole result tuple (its items are strs, None, tuples of them and the
+ * rule set's dict, none of which can refer back to it) and a
+ * mesoscreen.Result until something mutable hangs from it (Result's own
+ * code calls msc_py_track() first). Untracked, the many results of a
+ * cohort cost the collector nothing: it neither walks them on each
+ * collection nor counts them among the survivors that set off a full
+ * collection, which all runs with the GIL held.
+ */
+static PyObject *untracked(PyObject *o)
+{
+	if (o)
+		PyObject_GC_UnTrack(o);
+	return o;
+}
+
+PyObject *msc_py_track(PyObject *obj)
+{
+	if (PyObject_IS_GC(obj) && !PyObject_GC_IsTracked(obj))
+		PyObject_GC_Track(obj);
+	Py_RETURN_NONE;
+}
+
 /* A tuple of n tuples that item(x, res, i, k) makes (interned when short). */
 typedef PyObject *(*item_fn)(ctx *x, const msc_result *res, size_t i, int k);
 
@@ -2013,7 +2038,7 @@ static PyObject *build_result(ctx *x, const msc_result *res)
 	for (k = 0; k < 3; k++)
 		u[k] = tuple_of(x, res, msc_result_unrecognized_count(res, (msc_list)k), k, unrecognized_item);
 	v[7] = intern_tuple(x, u, 3);
-	return tuple_new(v, 8); /* the whole: one per record, not interned */
+	return untracked(tuple_new(v, 8)); /* the whole: one per record, not interned */
 }
 
 /*
@@ -2241,7 +2266,7 @@ static PyObject *new_result(ctx *x, PyObject *raw)
 		}
 	}
 	Py_DECREF(raw);
-	return r;
+	return untracked(r);
 }
 
 PyObject *msc_py_result(PyObject *cap, const msc_result *res)

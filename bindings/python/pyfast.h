@@ -45,6 +45,14 @@ PyObject *msc_py_screen(PyObject *ctx, msc_record *record, msc_result *result, P
  * contract.md's dict when asked. */
 PyObject *msc_py_result(PyObject *ctx, const msc_result *result);
 
+/* The Results msc_py_result() and msc_py_screen_many() make are left out
+ * of the garbage collector (they cannot be part of a reference cycle while
+ * they hold only the compact form). Puts `obj` back in its lists if it is
+ * a collected kind of object that is not there: mesoscreen.Result calls it
+ * before it keeps anything mutable (its dict, its typed views). GIL held;
+ * borrows obj; returns None; never fails. */
+PyObject *msc_py_track(PyObject *obj);
+
 /* Drops the texts, tuples and whole results the context keeps to share
  * result objects between screenings (some of them texts of the records
  * screened: a finding's "because", an unrecognised name); results already

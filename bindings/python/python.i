@@ -383,6 +383,7 @@ PyObject *msc_py_ctx_facts(PyObject *ctx);
 PyObject *msc_py_fill(PyObject *ctx, msc_record *record, PyObject *dict);
 PyObject *msc_py_screen(PyObject *ctx, msc_record *record, msc_result *result, PyObject *dict);
 PyObject *msc_py_result(PyObject *ctx, const msc_result *result);
+PyObject *msc_py_track(PyObject *obj);
 PyObject *msc_py_ctx_forget(PyObject *ctx);
 PyObject *msc_py_pool_new(PyObject *ctx, size_t size);
 PyObject *msc_py_screen_many(PyObject *ctx, PyObject *pool, PyObject *records);

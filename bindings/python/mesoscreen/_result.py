@@ -15,6 +15,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping, Optional, Sequence
 
+# The extension leaves the Results it makes out of the garbage collector
+# (they hold only immutable tuples): a Result is put back before it keeps
+# anything mutable, which a caller could make refer back to it.
+from ._mesoscreen import msc_py_track as _track
+
 __all__ = [
     "VERDICTS",
     "Finding",
@@ -214,6 +219,7 @@ class Result:
         """Makes a result from its dict (contract.md's shape) or its JSON text."""
         if data is None and json_text is None:
             raise TypeError("Result() needs the result dict or its JSON text")
+        _track(self)  # a no-op unless __init__ is called again on one the extension made
         self._data: Optional[dict[str, Any]] = dict(data) if data is not None else None
         self._json: Optional[str] = json_text
         self._raw: Optional[tuple] = None
@@ -251,6 +257,7 @@ class Result:
         d = self._data
         if d is None:
             if self._raw is not None:
+                _track(self)
                 d = self._data = _dict_from_raw(self._raw)
             else:
                 d = self._data = json.loads(self._json)  # type: ignore[arg-type]
@@ -259,6 +266,7 @@ class Result:
     def _view(self, name: str, make: Any) -> Any:
         views = self._views
         if views is None:
+            _track(self)
             views = self._views = {}
         v = views.get(name)
         if v is None:

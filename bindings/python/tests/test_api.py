@@ -345,6 +345,40 @@ def test_equal_results_shared_unequal_never():
         assert out[6].unrecognized["allergies"] == ["Qwerty"]
 
 
+def test_results_out_of_the_collector_until_they_hold_something_mutable():
+    """The extension's Results hold only tuples, so it leaves them out of the
+    garbage collector's lists; a Result goes back in before it keeps its
+    dict or its typed views, and a cycle a caller makes through one of them
+    is still collected."""
+    rec = {"patient": {"medications": ["aspirin"], "pregnant": False}, "plan": {"area": "face"}}
+    rs = mesoscreen.RuleSet()
+    for made in (rs.screen(rec), rs.screen_many([rec])[0], rs.screen_json(json.dumps(rec))):
+        assert not gc.is_tracked(made) and not gc.is_tracked(made._raw)
+        assert made.verdict == "incomplete" and made.fired and made.unrecognized["medications"] == []
+        assert not gc.is_tracked(made)  # read from the tuples: nothing kept
+        assert made.findings[0].rule == made.fired[0]
+        assert gc.is_tracked(made)
+    r = rs.screen(rec)
+    r.to_dict()
+    assert gc.is_tracked(r)  # its dict is kept
+    assert gc.is_tracked(mesoscreen.Result({"verdict": "clear"}))
+
+    freed = []
+
+    class Sentinel:
+        def __del__(self):
+            freed.append(True)
+
+    r = rs.screen_many([rec])[0]
+    r.findings[0].because.extend([r, Sentinel()])  # r -> its views -> a Finding -> its list -> r
+    r = rs.screen(rec)
+    r == r  # noqa: B015 (makes its dict)
+    r._d["held"] = [r, Sentinel()]  # r -> its dict -> r
+    del r
+    gc.collect()
+    assert freed == [True, True]
+
+
 def test_clear_caches_forgets_the_records_texts():
     """clear_caches() drops the shared results (one of which holds a
     patient's unrecognised name) and this thread's scratch record and
