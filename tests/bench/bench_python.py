@@ -16,9 +16,11 @@ Figures (median of N repetitions, time.perf_counter):
 
 and, to read them by, [INFO] lines: screen(dict) followed by reading the
 result's views (they are made on first use), screen_frame's CPU time per
-row (all threads), the plain loops, and a control before each thread ratio
+row (all threads), the plain loops, a control before each thread ratio
 (two CPU-bound processes vs one: how much of a second core the machine
-gives at that moment) with the load average.
+gives at that moment) with the load average, and after each thread ratio
+its ceiling: the same work split between 2 forked processes vs 1, with no
+GIL and nothing shared (see ceiling()).
 
 The cohorts come from bench-cohort (cohort.h: a seeded mixture of healthy,
 contraindicated and unknown answers, brand names), never stored data.
@@ -115,11 +117,13 @@ def timed(fn, reps: int = REPS, cpu: list | None = None) -> list[float]:
     return times
 
 
-def paired(one, two, reps: int = 2 * REPS - 1) -> tuple[list[float], list[float], list[float]]:
+def paired(one, two, reps: int = 2 * REPS - 1,
+           self_timed: bool = False) -> tuple[list[float], list[float], list[float]]:
     """Seconds of one() and two() in pairs, each repetition timing both in
     turn first (so that a change in the shared machine's load falls on both
     halves of a pair), garbage collected before each; returns their times
-    and each pair's ratio one/two."""
+    and each pair's ratio one/two. self_timed: one() and two() return their
+    own seconds (in_processes) instead of being timed around."""
     one()
     two()
     t1, t2 = [], []
@@ -127,9 +131,78 @@ def paired(one, two, reps: int = 2 * REPS - 1) -> tuple[list[float], list[float]
         for fn, times in ((one, t1), (two, t2)) if r % 2 == 0 else ((two, t2), (one, t1)):
             gc.collect()
             t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
+            own = fn()
+            times.append(own if self_timed else time.perf_counter() - t0)
     return t1, t2, [a / b for a, b in zip(t1, t2)]
+
+
+def in_threads(parts, fn) -> None:
+    """fn(part) for each part, each in a thread of its own, all at once."""
+    threads = [threading.Thread(target=fn, args=(p,)) for p in parts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def in_processes(parts, fn) -> float:
+    """Seconds for fn(part), each part in a forked process of its own, all
+    started at once: the same work as in_threads() with no GIL and nothing
+    shared. Each child runs fn(part) once before the start (its copy-on-write
+    pages copied, its caches warm, as a thread's are after the warm-up
+    pair), then once timed from the start to the last child's end."""
+    go_r, go_w = os.pipe()
+    kids = []
+    for p in parts:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            code = 1
+            try:
+                os.close(go_w)
+                fn(p)
+                gc.collect()
+                os.write(w, b"r")  # ready
+                os.read(go_r, 1)
+                fn(p)
+                os.write(w, repr(time.perf_counter()).encode())
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(w)
+        kids.append((pid, r))
+    os.close(go_r)
+    ends = []
+    try:
+        for pid, r in kids:  # every child warm and waiting
+            if os.read(r, 1) != b"r":
+                raise RuntimeError("bench: a child process failed")
+        t0 = time.perf_counter()
+        os.write(go_w, b"x" * len(parts))
+        for pid, r in kids:
+            text = os.read(r, 64)
+            ends.append(float(text) if text else math.nan)
+    finally:
+        os.close(go_w)
+        for pid, r in kids:
+            os.close(r)
+            os.waitpid(pid, 0)
+    if any(math.isnan(e) for e in ends):
+        raise RuntimeError("bench: a child process failed")
+    return max(ends) - t0
+
+
+def ceiling(what: str, fn, whole: list, halves: list) -> None:
+    """The same work as a thread ratio's, in 2 forked processes vs 1, timed
+    right after the threads' pairs (not between them: a fork leaves the
+    parent's pages copy-on-write, which its next run would pay for). No
+    GIL and nothing shared: how much a second core gives this work on this
+    machine now, the ceiling of the threads' ratio."""
+    if not hasattr(os, "fork"):
+        return
+    _, _, ratio = paired(lambda: in_processes(whole, fn), lambda: in_processes(halves, fn), self_timed=True)
+    report(f"  {what}, 2 processes vs 1 (no GIL, nothing shared: the ceiling for the threads; "
+           "speed-up of each pair)", ratio, "x")
 
 
 def frame_from_lines(lines, pd):
@@ -272,13 +345,6 @@ def main() -> int:
     many = [json.loads(line) for line in cohort(gen, 20000, "nested", SEED + 1)]
     half = len(many) // 2
 
-    def in_threads(parts, fn):
-        threads = [threading.Thread(target=fn, args=(p,)) for p in parts]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-
     def many_one():
         in_threads([many], mesoscreen.screen_many)
 
@@ -289,6 +355,7 @@ def main() -> int:
     report(f"  screen_many, {len(many):,} records, 1 thread", t1, "s")
     report(f"  screen_many, {len(many):,} records, 2 threads (half each)", t2, "s")
     report("Python batch (screen_many) with 2 threads vs 1 (speed-up of each pair)", ratio, "x", "min", 1.7)
+    ceiling(f"screen_many, {len(many):,} records", mesoscreen.screen_many, [many], [many[:half], many[half:]])
 
     hsub = len(sub) // 2
     for workers in (1, 2):
@@ -309,6 +376,7 @@ def main() -> int:
     report(f"  screen_frame(workers=1), {len(sub):,} rows, 1 thread", t1, "s")
     report(f"  screen_frame(workers=1), {len(sub):,} rows, 2 threads (half each)", t2, "s")
     report("Python batch (screen_frame) with 2 threads vs 1 (speed-up of each pair)", ratio, "x", "min", 1.7)
+    ceiling(f"screen_frame(workers=1), {len(sub):,} rows", frame_part, [sub], [sub.iloc[:hsub], sub.iloc[hsub:]])
     print(f"# summary: screen(dict) {screen_us:.3g} us; screen_frame {frame_s:.3g} s", flush=True)
     return 0
 

@@ -164,6 +164,33 @@ def test_workers_give_the_same_result():
     pd.testing.assert_frame_equal(one, four)
 
 
+def test_chunks_start_small_and_cover_every_row_once():
+    from mesoscreen import _frame
+
+    for n in (0, 1, 1023, 1024, 1025, 5000, 100_000):
+        chunks = _frame._chunks(n, 8192)
+        starts, ends = [a for a, _ in chunks], [b for _, b in chunks]
+        assert starts == [0] + ends[:-1] and ends[-1] == n if n else chunks == []
+        full = [min(1024 << i, 8192) for i in range(len(chunks))]  # 1,024 rows, doubling to 8,192
+        assert [b - a for a, b in chunks[:-1]] == full[:-1]
+        assert 0 < ends[-1] - starts[-1] <= full[-1] if n else True
+    assert _frame._chunks(10, 2) == [(0, 2), (2, 4), (4, 6), (6, 8), (8, 10)]  # step below the first size
+
+
+def test_rows_and_errors_keep_their_place_across_chunks(monkeypatch):
+    from mesoscreen import _frame
+
+    df = cohort(40)
+    bad = [0, 2, 3, 6, 7, 13, 14, 29, 39]  # at and beside the chunk edges below
+    df.loc[df.index[bad], "depth_mm"] = 150.0
+    whole = mesoscreen.screen_frame(df, workers=1)
+    assert [i for i, e in enumerate(whole.error) if e is not None] == bad
+    monkeypatch.setattr(_frame, "_FIRST_ROWS", 1)
+    monkeypatch.setattr(_frame, "_CHUNK_ROWS", 8)  # chunks of 1, 2, 4, 8, 8, 8, 8, 1 rows
+    assert [b - a for a, b in _frame._chunks(40, 8)] == [1, 2, 4, 8, 8, 8, 8, 1]
+    pd.testing.assert_frame_equal(mesoscreen.screen_frame(df, workers=1), whole)
+
+
 def test_load_rules_frame(root):
     clinic = root / "examples" / "rules" / "clinic.rules"
     if not clinic.exists():
