@@ -172,24 +172,21 @@ def in_processes(parts, fn) -> float:
         os.close(w)
         kids.append((pid, r))
     os.close(go_r)
-    ends = []
     try:
         for pid, r in kids:  # every child warm and waiting
             if os.read(r, 1) != b"r":
                 raise RuntimeError("bench: a child process failed")
         t0 = time.perf_counter()
         os.write(go_w, b"x" * len(parts))
-        for pid, r in kids:
-            text = os.read(r, 64)
-            ends.append(float(text) if text else math.nan)
+        texts = [os.read(r, 64) for _, r in kids]  # each child's end time, b"" if it failed
+        if not all(texts):
+            raise RuntimeError("bench: a child process failed")
+        return max(float(t) for t in texts) - t0
     finally:
         os.close(go_w)
         for pid, r in kids:
             os.close(r)
             os.waitpid(pid, 0)
-    if any(math.isnan(e) for e in ends):
-        raise RuntimeError("bench: a child process failed")
-    return max(ends) - t0
 
 
 def ceiling(what: str, fn, whole: list, halves: list) -> None:
