@@ -43,6 +43,28 @@ static inline double bench_median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/*
+ * A smoke run (BENCH_SMOKE set, and not "0"), as the test suite's
+ * bench-smoke-* tests make one (tests/bench/smoke.py): tiny cohorts and few
+ * repetitions, to show that the benchmark runs and prints every figure. Its
+ * figures mean nothing; bench_machine() says so in the log, and summary.py
+ * refuses such a log.
+ */
+static inline int bench_smoke(void)
+{
+	const char *s = getenv("BENCH_SMOKE");
+	return s && *s && strcmp(s, "0") != 0;
+}
+
+/* `full`, or `smoke` in a smoke run: a size or a count of the benchmark. */
+static inline size_t bench_size(size_t full, size_t smoke)
+{
+	return bench_smoke() ? smoke : full;
+}
+
+/* The line that says a log is a smoke run's (summary.py looks for it). */
+#define BENCH_SMOKE_LINE "# smoke run (BENCH_SMOKE): tiny cohorts, few repetitions; the figures mean nothing"
+
 static inline void bench_machine(const char *what)
 {
 	struct utsname u;
@@ -75,6 +97,8 @@ static inline void bench_machine(const char *what)
 	printf(" | gcc %d.%d", __GNUC__, __GNUC_MINOR__);
 #endif
 	printf("\n");
+	if (bench_smoke())
+		printf("%s\n", BENCH_SMOKE_LINE);
 	fflush(stdout);
 }
 
@@ -117,7 +141,8 @@ static inline int bench_report_value(const char *figure, double value, const cha
 	return ok;
 }
 
-/* Reads an optional positive integer from the environment (e.g. BENCH_REPS). */
+/* Reads an optional positive integer from the environment (e.g. BENCH_REPS);
+ * `fallback` if it is unset or not one. */
 static inline long bench_env_long(const char *name, long fallback)
 {
 	const char *s = getenv(name);

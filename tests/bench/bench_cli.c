@@ -6,7 +6,8 @@
  * process (start-up, rule compilation, reading, screening, writing).
  *
  *   bench-cli PATH-TO-mesoscreen
- * Environment: BENCH_REPS (default 7), BENCH_RECORDS, BENCH_SEED.
+ * Environment: BENCH_REPS (default 7), BENCH_RECORDS, BENCH_SEED, BENCH_SMOKE
+ * (bench.h).
  */
 #define _GNU_SOURCE
 #include "bench.h"
@@ -49,8 +50,8 @@ static double run(const char *cli, const char *path, double *cpu)
 
 int main(int argc, char **argv)
 {
-	size_t reps = (size_t)bench_env_long("BENCH_REPS", 7);
-	size_t n = (size_t)bench_env_long("BENCH_RECORDS", 200000);
+	size_t reps = (size_t)bench_env_long("BENCH_REPS", (long)bench_size(7, 1));
+	size_t n = (size_t)bench_env_long("BENCH_RECORDS", (long)bench_size(200000, 2000));
 	uint64_t seed = (uint64_t)bench_env_long("BENCH_SEED", 20261121);
 	double *rate = calloc(reps, sizeof *rate), *cpu_rate = calloc(reps, sizeof *cpu_rate);
 	char path[] = "/tmp/mesoscreen-bench-XXXXXX.jsonl";

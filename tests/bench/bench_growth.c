@@ -14,7 +14,8 @@
  *    the same seeded 1k cohort. Goal: the cost ratio to 1x at most 10 and
  *    100 (linear or better), the median of the repetitions' ratios: each
  *    repetition times the three tables in turn (see table_ratios()).
- * Environment: BENCH_REPS (default 7), BENCH_SEED.
+ * Environment: BENCH_REPS (default 7), BENCH_SEED, BENCH_SMOKE (bench.h: cohorts
+ * of 1k, 2k and 3k records, each screened once).
  */
 #define MSC_BENCH_WITH_LIBRARY
 #include "bench.h"
@@ -105,7 +106,7 @@ static double batch_cost(const msc_rules *rules, size_t n, const char *figure)
 	if (!v || msc_batch_new(&batch, rules, 0))
 		BENCH_DIE("out of memory");
 	for (r = 0; r <= reps; r++) {
-		size_t k, calls = r == 0 ? 1 : n >= 100000 ? 1 : 100000 / n; /* r 0: warm-up */
+		size_t k, least = bench_size(100000, 1), calls = r == 0 || n >= least ? 1 : least / n; /* r 0: warm-up */
 		spent = 0;
 		for (k = 0; k < calls; k++) {
 			if (!(text = cohort_lines(next_seed++, n, COHORT_NESTED, &len)))
@@ -225,7 +226,7 @@ static void table_ratios(msc_rules *const *tables, const size_t *scale, size_t c
 	msc_result *res;
 	double *v[3], *ratio = calloc(reps, sizeof *ratio), t0;
 	uint64_t seed = next_seed++;
-	size_t s, r, p, i, passes = 20, n = 1000;
+	size_t s, r, p, i, passes = bench_size(20, 1), n = 1000;
 	char fig[160];
 
 	if (count > 3)
@@ -272,13 +273,17 @@ int main(void)
 {
 	msc_rules *rules;
 	double base, cost, base_b, cost_b;
-	static const size_t sizes[] = { 1000, 10000, 100000 };
+	size_t sizes[] = { 1000, 10000, 100000 };
 	static const size_t scale[] = { 1, 10, 100 };
 	size_t s;
 	int k;
 	char fig[160];
 
-	reps = (size_t)bench_env_long("BENCH_REPS", 7);
+	reps = (size_t)bench_env_long("BENCH_REPS", (long)bench_size(7, 1));
+	if (bench_smoke()) {
+		sizes[1] = 2000;
+		sizes[2] = 3000;
+	}
 	next_seed = (uint64_t)bench_env_long("BENCH_SEED", 20261121);
 	bench_machine("C growth: cohort size and rule-table size");
 	if (msc_rules_builtin(&rules))
@@ -291,7 +296,7 @@ int main(void)
 		for (s = 0; s < 3; s++) {
 			snprintf(fig, sizeof fig, k ? "C batch over parsed records, cohort of %zuk records"
 						    : "C msc_screen, cohort of %zuk parsed records", sizes[s] / 1000);
-			cost = screen_cost(rules, sizes[s], fig, 200000, k);
+			cost = screen_cost(rules, sizes[s], fig, bench_size(200000, 1), k);
 			if (s == 0) {
 				base = cost;
 			} else {

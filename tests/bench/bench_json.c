@@ -7,7 +7,7 @@
  * (batch.h) over the same cohort as JSON Lines, with and without
  * MSC_BATCH_KEEP_JSON (the CLI keeps the JSON), and the batch API's
  * speed-up in 2 threads (goal >= 1.7x: the median of paired ratios, see
- * below). Environment: BENCH_REPS (default 9), BENCH_SEED.
+ * below). Environment: BENCH_REPS (default 9), BENCH_SEED, BENCH_SMOKE (bench.h).
  */
 #define MSC_BENCH_WITH_LIBRARY
 #include "bench.h"
@@ -42,9 +42,9 @@ static void *screen_share(void *arg)
 static void *spin(void *arg)
 {
 	volatile unsigned long x = 0;
-	unsigned long i;
+	unsigned long i, n = bench_size(400000000ul, 1000000ul);
 
-	for (i = 0; i < 400000000ul; i++)
+	for (i = 0; i < n; i++)
 		x += i;
 	(void)x; /* read, so that the loop is not "set but not used" */
 	return arg;
@@ -86,7 +86,7 @@ static double threaded(const msc_rules *rules, const char *text, size_t len, con
 
 int main(void)
 {
-	size_t reps = (size_t)bench_env_long("BENCH_REPS", 9);
+	size_t reps = (size_t)bench_env_long("BENCH_REPS", (long)bench_size(9, 1));
 	uint64_t seed = (uint64_t)bench_env_long("BENCH_SEED", 20261121);
 	msc_rules *rules;
 	msc_record *rec;

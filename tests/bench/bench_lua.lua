@@ -10,13 +10,21 @@
 -- whatever the figure (a MISS line says the goal is not met); an error
 -- raises, and so does a result that differs from ms.screen_json's for the
 -- same record as JSON (checked after the timing, for every record).
--- Environment: BENCH_REPS (default 9), BENCH_SEED.
+-- Environment: BENCH_REPS (default 9), BENCH_SEED, BENCH_SMOKE (a smoke run,
+-- as the test suite's bench-smoke-lua makes one: tiny cohorts and few
+-- repetitions, to show that the benchmark runs and prints every figure; its
+-- figures mean nothing, and the log says so).
 local ms = require "mesoscreen"
 
 local gen = assert(arg[1], "usage: lua5.4 bench_lua.lua PATH-TO-bench-cohort")
-local reps = tonumber(os.getenv("BENCH_REPS") or "") or 9
+local smoke = (os.getenv("BENCH_SMOKE") or "") ~= "" and os.getenv("BENCH_SMOKE") ~= "0"
+-- `full`, or `small` in a smoke run: a size or a count of the benchmark
+local function size(full, small)
+	return smoke and small or full
+end
+local reps = tonumber(os.getenv("BENCH_REPS") or "") or size(9, 1)
 local seed = os.getenv("BENCH_SEED") or "20261121"
-local N = 5000
+local N = size(5000, 200)
 
 local function read_cmd(cmd)
 	local p = assert(io.popen(cmd))
@@ -42,6 +50,9 @@ local function machine(what)
 	local nproc = read_cmd("nproc 2>/dev/null"):gsub("%s+$", "")
 	print(("# machine: %s | %s | nproc %s | build %s | %s | %s"):format(uname, model, nproc,
 		os.getenv("BENCH_BUILDTYPE") or "unknown", what, _VERSION))
+	if smoke then -- the line bench.h's BENCH_SMOKE_LINE is
+		print("# smoke run (BENCH_SMOKE): tiny cohorts, few repetitions; the figures mean nothing")
+	end
 end
 
 local function median(v)
@@ -124,5 +135,7 @@ end
 assert(p:close())
 assert(checked == N, "bench-cohort gave " .. checked .. " JSON records")
 print(("# checked: the %d results equal ms.screen_json's of the same records as JSON"):format(N))
-print(("[%s] Lua ms.screen(table) per record (5,000 seeded records): median %.4g us/record (min %.4g, N=%d); goal <= 10 us/record")
-	:format(med <= 10 and "PASS" or "MISS", med, lo, reps))
+-- N with a thousands separator, as the other benchmarks print their sizes
+local count = tostring(N):reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", "")
+print(("[%s] Lua ms.screen(table) per record (%s seeded records): median %.4g us/record (min %.4g, N=%d); goal <= 10 us/record")
+	:format(med <= 10 and "PASS" or "MISS", count, med, lo, reps))

@@ -26,7 +26,10 @@ The cohorts come from bench-cohort (cohort.h: a seeded mixture of healthy,
 contraindicated and unknown answers, brand names), never stored data.
 Exit status 0 whatever the figures (MISS lines say which goal is not met);
 2 on an error. Environment: BENCH_REPS (default 7), BENCH_SEED,
-BENCH_FRAME_ROWS (default 1000000).
+BENCH_FRAME_ROWS (default 1000000), BENCH_SMOKE (a smoke run, as the test
+suite's bench-smoke-python makes one: tiny cohorts and few repetitions, to
+show that the benchmark runs and prints every figure; its figures mean
+nothing, and the log says so).
 """
 
 from __future__ import annotations
@@ -42,10 +45,23 @@ import sys
 import threading
 import time
 
+SMOKE = os.environ.get("BENCH_SMOKE", "") not in ("", "0")
+#: The line that says a log is a smoke run's (as bench.h's BENCH_SMOKE_LINE).
+SMOKE_LINE = "# smoke run (BENCH_SMOKE): tiny cohorts, few repetitions; the figures mean nothing"
+
+
+def size(full: int, smoke: int) -> int:
+    """full, or smoke in a smoke run: a size or a count of the benchmark."""
+    return smoke if SMOKE else full
+
+
 SEED = int(os.environ.get("BENCH_SEED", "20261121"))
-REPS = int(os.environ.get("BENCH_REPS", "7"))
-FRAME_ROWS = int(os.environ.get("BENCH_FRAME_ROWS", "1000000"))
-LOOP_ROWS = 20000
+REPS = int(os.environ.get("BENCH_REPS", str(size(7, 1))))
+FRAME_ROWS = int(os.environ.get("BENCH_FRAME_ROWS", str(size(1000000, 3000))))
+LOOP_ROWS = size(20000, 500)
+RECORDS = size(5000, 200)  # screen(dict)
+MANY = size(20000, 500)  # screen_many's cohort for the thread ratio
+SUB_ROWS = size(100000, 2000)  # the frame's rows for the thread ratio
 
 
 def machine(what: str) -> None:
@@ -61,6 +77,8 @@ def machine(what: str) -> None:
     print(f"# machine: {platform.machine()} | {model} | nproc {os.cpu_count()} | "
           f"build {os.environ.get('BENCH_BUILDTYPE', 'unknown')} | {what} | "
           f"Python {platform.python_version()} | {load()}", flush=True)
+    if SMOKE:
+        print(SMOKE_LINE, flush=True)
 
 
 def load() -> str:
@@ -239,38 +257,16 @@ def nest(row: dict) -> dict:
     return rec
 
 
-def main() -> int:
-    if len(sys.argv) != 2:
-        print("usage: bench_python.py PATH-TO-bench-cohort", file=sys.stderr)
-        return 2
-    gen = sys.argv[1]
-    import numpy as np  # noqa: F401  (screen_frame needs it)
-    import pandas as pd
-
-    import mesoscreen
-
-    machine(f"Python binding (mesoscreen {mesoscreen.__version__}, pandas {pd.__version__})")
-
-    # -- screen(dict) per record
-    records = [json.loads(line) for line in cohort(gen, 5000, "nested")]
-    screen = mesoscreen.screen
-
-    def screen_all():
-        for rec in records:
-            screen(rec)
-
-    us = [t * 1e6 / len(records) for t in timed(screen_all)]
-    screen_us = report("Python screen(dict) per record (5,000 seeded records)", us, "us/record", "max", 10)
-
-    def screen_and_read():
-        for rec in records:
-            r = screen(rec)
-            r.verdict, r.findings, r.missing, r.instructions, r.unrecognized  # noqa: B018
-
-    report("  screen(dict) and reading verdict, findings, missing, instructions, unrecognized",
-           [t * 1e6 / len(records) for t in timed(screen_and_read)], "us/record")
-
-    # -- screen_frame on a 1,000,000-row DataFrame
+def frame_figures(gen: str, pd, mesoscreen):
+    """screen_frame on a 1,000,000-row DataFrame, and against the plain
+    loops on its first rows. Returns the frame's seconds and its first
+    SUB_ROWS rows, copied, for the thread ratios (None on an error). The
+    million-row frame and its output are freed on return, before the
+    thread ratios: timed() collects garbage before each repetition, and
+    with a million rows alive that walk over every live object leaves the
+    caches cold for the run it precedes (two threads lost about 12 % to it,
+    one thread about 2 %: screen_frame in two threads read 1.65x instead
+    of 1.86x with 3 million objects alive)."""
     t0 = time.perf_counter()
     df = frame_from_lines(cohort(gen, FRAME_ROWS, "flat"), pd)
     print(f"# DataFrame: {len(df):,} rows x {len(df.columns)} columns, built in "
@@ -278,7 +274,7 @@ def main() -> int:
     out = mesoscreen.screen_frame(df)
     if len(out) != len(df) or out["error"].notna().any():
         print("bench: screen_frame refused rows: " + str(out["error"].dropna().head(3).tolist()), file=sys.stderr)
-        return 2
+        return None
     print("# verdicts: " + ", ".join(f"{k} {v / len(df):.0%}" for k, v in
                                      out["verdict"].value_counts(sort=False).items()), flush=True)
     print(f"# {load()}", flush=True)
@@ -288,9 +284,10 @@ def main() -> int:
                      "max", 2.0 * len(df) / 1e6)
     report("  screen_frame CPU time, all threads", [c * 1e6 / len(df) for c in frame_cpu], "us/row")
 
-    # -- a plain Python loop calling screen per row, on the frame's first 20,000 rows
+    # -- a plain Python loop calling screen per row, on the frame's first rows
     head = df.iloc[:LOOP_ROWS]
     nested = [nest(row) for row in head.to_dict("records")]
+    screen = mesoscreen.screen
 
     def loop_prebuilt():
         for rec in nested:
@@ -300,29 +297,59 @@ def main() -> int:
         for row in head.itertuples(index=False):
             screen(nest(row._asdict()))
 
-    per_row = report(f"  plain loop: screen(dict) per row, {LOOP_ROWS:,} rows as pre-built dicts",
-                     [t * 1e6 / LOOP_ROWS for t in timed(loop_prebuilt, max(3, REPS // 2 + 1))], "us/row")
-    per_row_it = report(f"  plain loop: itertuples -> dict -> screen, {LOOP_ROWS:,} rows",
-                        [t * 1e6 / LOOP_ROWS for t in timed(loop_rows, max(3, REPS // 2 + 1))], "us/row")
+    per_row = report(f"  plain loop: screen(dict) per row, {len(head):,} rows as pre-built dicts",
+                     [t * 1e6 / len(head) for t in timed(loop_prebuilt, max(3, REPS // 2 + 1))], "us/row")
+    per_row_it = report(f"  plain loop: itertuples -> dict -> screen, {len(head):,} rows",
+                        [t * 1e6 / len(head) for t in timed(loop_rows, max(3, REPS // 2 + 1))], "us/row")
     frame_per_row = frame_s * 1e6 / len(df)
     report_value("Python screen_frame vs plain loop of screen() over pre-built dicts (per-row ratio)",
                  per_row / frame_per_row, "x", "min", 20)
     report_value("  screen_frame vs plain loop with itertuples (per-row ratio)", per_row_it / frame_per_row, "x")
 
-    # -- the thread ratios, on their own data: the million-row frame and its
-    # output are freed first. timed() collects garbage before each
-    # repetition, and with a million rows alive that walk over every live
-    # object leaves the caches cold for the run it precedes: two threads
-    # lost about 12 % to it, one thread about 2 % (screen_frame in two
-    # threads read 1.65x instead of 1.86x with 3 million objects alive).
-    sub = df.iloc[:100000].copy()
-    del df, out, head, nested
+    return frame_s, df.iloc[:SUB_ROWS].copy()
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        print("usage: bench_python.py PATH-TO-bench-cohort", file=sys.stderr)
+        return 2
+    gen = sys.argv[1]
+    import pandas as pd
+
+    import mesoscreen
+
+    machine(f"Python binding (mesoscreen {mesoscreen.__version__}, pandas {pd.__version__})")
+
+    # -- screen(dict) per record
+    records = [json.loads(line) for line in cohort(gen, RECORDS, "nested")]
+    screen = mesoscreen.screen
+
+    def screen_all():
+        for rec in records:
+            screen(rec)
+
+    us = [t * 1e6 / len(records) for t in timed(screen_all)]
+    screen_us = report(f"Python screen(dict) per record ({len(records):,} seeded records)", us, "us/record", "max", 10)
+
+    def screen_and_read():
+        for rec in records:
+            r = screen(rec)
+            r.verdict, r.findings, r.missing, r.instructions, r.unrecognized  # noqa: B018
+
+    report("  screen(dict) and reading verdict, findings, missing, instructions, unrecognized",
+           [t * 1e6 / len(records) for t in timed(screen_and_read)], "us/record")
+
+    # -- screen_frame on a 1,000,000-row DataFrame, and the plain loops
+    figures = frame_figures(gen, pd, mesoscreen)
+    if figures is None:
+        return 2
+    frame_s, sub = figures
     gc.collect()
 
     # -- the batch API from 2 threads vs 1. Control first: how much of a
     # second core the machine gives right now (two CPU-bound processes vs one)
     def procs(k):
-        ps = [subprocess.Popen([gen, "--seed", str(SEED + i), "200000"], stdout=subprocess.DEVNULL)
+        ps = [subprocess.Popen([gen, "--seed", str(SEED + i), str(size(200000, 2000))], stdout=subprocess.DEVNULL)
               for i in range(k)]
         for p in ps:
             p.wait()
@@ -339,7 +366,7 @@ def main() -> int:
     # own (not the 5,000 above four times over: the two halves would then
     # be the same dicts, and every reference count the threads both touch
     # would move between the cores, which two cohorts never share)
-    many = [json.loads(line) for line in cohort(gen, 20000, "nested", SEED + 1)]
+    many = [json.loads(line) for line in cohort(gen, MANY, "nested", SEED + 1)]
     half = len(many) // 2
 
     def many_one():

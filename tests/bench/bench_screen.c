@@ -8,7 +8,7 @@
  * repetition screens the whole cohort enough times to last ~0.1 s.
  * Environment: BENCH_REPS (default 11), BENCH_MILLIS per repetition
  * (default 100), BENCH_PASSES (fixed passes per repetition instead, e.g.
- * under callgrind), BENCH_SEED.
+ * under callgrind), BENCH_SEED, BENCH_SMOKE (bench.h).
  */
 #define MSC_BENCH_WITH_LIBRARY
 #include "bench.h"
@@ -27,8 +27,8 @@ static __attribute__((noinline)) void screen_pass(msc_result *res, const msc_rul
 
 int main(void)
 {
-	size_t reps = (size_t)bench_env_long("BENCH_REPS", 11);
-	double target = (double)bench_env_long("BENCH_MILLIS", 100) / 1000.0;
+	size_t reps = (size_t)bench_env_long("BENCH_REPS", (long)bench_size(11, 1));
+	double target = (double)bench_env_long("BENCH_MILLIS", (long)bench_size(100, 5)) / 1000.0;
 	uint64_t seed = (uint64_t)bench_env_long("BENCH_SEED", 20261121);
 	msc_rules *rules;
 	msc_result *res;

@@ -11,7 +11,8 @@ followed by the machine lines. Nothing is chosen or rounded by hand: the
 table in docs/performance.md is this script's output for the run whose log
 sits next to it (docs/performance-run.txt), and `--check DOC` (a test of
 the suite) fails unless DOC holds that table line for line. Exits 1 if the
-log holds no goal line or the check fails.
+log holds no goal line, is a smoke run's (BENCH_SMOKE: its figures mean
+nothing), or the check fails.
 """
 
 from __future__ import annotations
@@ -21,6 +22,34 @@ import sys
 
 GOAL = re.compile(r"^\[(PASS|MISS)\] (?P<figure>.*): (?P<measured>[^:;]*); goal (?P<goal>.*)$")
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]\d+)?")
+#: How a smoke run's log begins a line (bench.h's BENCH_SMOKE_LINE).
+SMOKE_MARK = "# smoke run (BENCH_SMOKE)"
+DIGITS = re.compile(r"\d[\d,.]*")
+
+
+def shape(text: str) -> str:
+    """text with every number as `#`: a figure's name whatever the sizes
+    and versions in it ("cohort of 10k records" -> "cohort of #k records")."""
+    return DIGITS.sub("#", text)
+
+
+def goals(lines: list[str]) -> dict[str, list[str]]:
+    """The shapes of the goal figures of each benchmark in a log, in their
+    order, by the shape of the benchmark's name (the fifth field of the
+    `# machine:` line that comes before them)."""
+    out: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in lines:
+        line = line.strip()
+        if line.startswith("# machine:"):
+            fields = line.split(" | ")
+            current = out.setdefault(shape(fields[4]) if len(fields) > 4 else "?", [])
+        m = GOAL.match(line)
+        if m:
+            if current is None:
+                current = out.setdefault("?", [])
+            current.append(shape(m.group("figure")))
+    return out
 
 
 def plain(text: str) -> str:
@@ -51,7 +80,10 @@ def rows(lines: list[str]) -> tuple[list[str], list[str]]:
 
 def table_text(log: str) -> str | None:
     with open(log, encoding="utf-8", errors="replace") as f:
-        table, machines = rows(f.readlines())
+        lines = f.readlines()
+    if any(line.startswith(SMOKE_MARK) for line in lines):
+        return None
+    table, machines = rows(lines)
     if not table:
         return None
     out = ["| figure (as the benchmark prints it) | goal | measured (median unless said) | |", "|---|---|---|---|"]
@@ -69,7 +101,7 @@ def main(argv: list[str]) -> int:
     log = argv[-1]
     text = table_text(log)
     if text is None:
-        print(f"{log}: no [PASS] or [MISS] line", file=sys.stderr)
+        print(f"{log}: no [PASS] or [MISS] line, or a smoke run's log (BENCH_SMOKE)", file=sys.stderr)
         return 1
     if not check:
         sys.stdout.write(text)
