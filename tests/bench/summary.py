@@ -79,12 +79,16 @@ def rows(lines: list[str]) -> tuple[list[str], list[str]]:
 
 
 def table_text(log: str) -> str | None:
+    """The Markdown table of a log; None if it holds no goal line or is a
+    smoke run's (its figures mean nothing)."""
     with open(log, encoding="utf-8", errors="replace") as f:
         lines = f.readlines()
     if any(line.startswith(SMOKE_MARK) for line in lines):
+        print(f"{log}: a smoke run's log (BENCH_SMOKE): its figures mean nothing", file=sys.stderr)
         return None
     table, machines = rows(lines)
     if not table:
+        print(f"{log}: no [PASS] or [MISS] line", file=sys.stderr)
         return None
     out = ["| figure (as the benchmark prints it) | goal | measured (median unless said) | |", "|---|---|---|---|"]
     out += table
@@ -101,7 +105,6 @@ def main(argv: list[str]) -> int:
     log = argv[-1]
     text = table_text(log)
     if text is None:
-        print(f"{log}: no [PASS] or [MISS] line, or a smoke run's log (BENCH_SMOKE)", file=sys.stderr)
         return 1
     if not check:
         sys.stdout.write(text)
